@@ -1,0 +1,200 @@
+"""Build every object of a run from its config, validating each section first.
+
+Everything here runs before training, so a bad value costs a message, not a run.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from hydra.errors import InstantiationException
+from hydra.utils import get_object, instantiate
+from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.loggers import Logger
+from omegaconf import DictConfig, OmegaConf
+from torch import nn
+
+from trainlab.activations import ACTIVATIONS
+from trainlab.callbacks import GradientNormLogger
+from trainlab.config.params import check_params
+from trainlab.config.schema import TrainConfig
+from trainlab.errors import ConfigError
+from trainlab.losses import LOSSES, loss_spec
+from trainlab.module import TrainLabModule
+from trainlab.optimizers import OPTIMIZERS, SCHEDULERS
+from trainlab.output_transforms import LossAdapter, LossTaskMismatchError
+from trainlab.registry import Registry, UnknownNameError
+
+MODEL_INJECTED = ("input_shape", "num_outputs", "activation")
+DATA_INJECTED = ("seed",)
+
+
+def validate_schema(cfg: DictConfig) -> None:
+    """Run the typed schema's range checks (each dataclass's ``__post_init__``)."""
+    if OmegaConf.get_type(cfg) is TrainConfig:
+        OmegaConf.to_object(cfg)
+
+
+def registry_params(section: str, registry: Registry[Any], cfg: DictConfig, **kw: Any) -> dict:
+    """``(name, typed params)`` check for a section selected by ``name`` from ``registry``."""
+    params = OmegaConf.to_container(cfg, resolve=True)
+    name = params.pop("name", None)
+    if name is None:
+        raise ConfigError(
+            f"{section}.name is missing; choose one of: {', '.join(registry.names())}"
+        )
+    try:
+        entry = registry.get(name)
+    except UnknownNameError as error:
+        raise ConfigError(f"{section}: {error}") from None
+    return {"name": entry.name, **check_params(section, entry.factory, params, **kw)}
+
+
+def build_datamodule(cfg: DictConfig) -> L.LightningDataModule:
+    """The datamodule of ``cfg.data``, seeded with ``cfg.seed``."""
+    return _instantiate_target("data", cfg.data, DATA_INJECTED, seed=cfg.seed)
+
+
+def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> nn.Module:
+    """The network of ``cfg.model`` with ``cfg.activation``, sized for ``datamodule``."""
+    activation = registry_params("activation", ACTIVATIONS, cfg.activation)
+    name = activation.pop("name")
+    factory = functools.partial(ACTIVATIONS.build, name, **activation)
+    return _instantiate_target(
+        "model",
+        cfg.model,
+        MODEL_INJECTED,
+        input_shape=datamodule.input_shape,
+        num_outputs=datamodule.num_outputs,
+        activation=factory,
+    )
+
+
+def build_loss(cfg: DictConfig, datamodule: L.LightningDataModule) -> tuple[nn.Module, LossAdapter]:
+    """The loss of ``cfg.loss`` and the adapter that fits it to the data's task."""
+    params = registry_params("loss", LOSSES, cfg.loss)
+    name = params.pop("name")
+    try:
+        adapter = LossAdapter(name, loss_spec(name), datamodule.task, datamodule.num_outputs)
+    except LossTaskMismatchError as error:
+        raise ConfigError(f"loss={name} with data task {datamodule.task}: {error}") from None
+    return _call("loss", LOSSES.get(name).factory, params), adapter
+
+
+def build_optimizer_factory(
+    cfg: DictConfig, model: nn.Module
+) -> Callable[..., torch.optim.Optimizer]:
+    """A factory ``(params=...) -> optimizer``; built once here so torch's checks run now."""
+    params = registry_params("optimizer", OPTIMIZERS, cfg.optimizer, injected=("params",))
+    name = params.pop("name")
+    factory = functools.partial(OPTIMIZERS.get(name).factory, **params)
+    _call("optimizer", factory, {"params": model.parameters()})
+    return factory
+
+
+def build_scheduler_config(cfg: DictConfig) -> dict[str, Any] | None:
+    """``{"name": ..., **params}`` for the chosen scheduler, or None for ``scheduler=none``."""
+    if cfg.get("scheduler") is None or cfg.scheduler.get("name") in (None, "none"):
+        return None
+    return registry_params(
+        "scheduler", SCHEDULERS, cfg.scheduler, injected=("optimizer", "total_steps")
+    )
+
+
+def build_module(cfg: DictConfig, datamodule: L.LightningDataModule) -> TrainLabModule:
+    """The LightningModule with model, loss, optimizer and scheduler from ``cfg``."""
+    model = build_model(cfg, datamodule)
+    loss, adapter = build_loss(cfg, datamodule)
+    return TrainLabModule(
+        model=model,
+        loss=loss,
+        adapter=adapter,
+        optimizer_factory=build_optimizer_factory(cfg, model),
+        scheduler=build_scheduler_config(cfg),
+    )
+
+
+def build_logger(cfg: DictConfig, run_dir: Path) -> Logger | None:
+    """The logger of ``cfg.logger`` writing into ``run_dir``, or None when disabled."""
+    if not cfg.get("logger"):
+        return None
+    return _instantiate_target("logger", cfg.logger, ("save_dir",), save_dir=str(run_dir))
+
+
+def build_callbacks(cfg: DictConfig, run_dir: Path) -> list[L.Callback]:
+    """Gradient-norm logging and checkpointing, as switched on in ``cfg``."""
+    callbacks: list[L.Callback] = []
+    if cfg.grad_norms.enabled:
+        callbacks.append(
+            GradientNormLogger(
+                per_layer=cfg.grad_norms.per_layer, histograms=cfg.grad_norms.histograms
+            )
+        )
+    if cfg.checkpoint.enabled:
+        callbacks.append(
+            ModelCheckpoint(
+                dirpath=run_dir / "checkpoints",
+                filename="best",
+                monitor=cfg.monitor,
+                mode=cfg.monitor_mode,
+                save_last=True,
+                save_top_k=1,
+                auto_insert_metric_name=False,
+            )
+        )
+    return callbacks
+
+
+def build_trainer(cfg: DictConfig, run_dir: Path) -> L.Trainer:
+    """``lightning.Trainer`` from ``cfg.trainer`` with trainlab's logger and callbacks."""
+    kwargs = OmegaConf.to_container(cfg.trainer, resolve=True)
+    if kwargs.get("enable_progress_bar") is None:
+        kwargs["enable_progress_bar"] = sys.stderr.isatty()
+    logger = build_logger(cfg, run_dir)
+    try:
+        return L.Trainer(
+            **kwargs,
+            default_root_dir=str(run_dir),
+            logger=logger if logger is not None else False,
+            callbacks=build_callbacks(cfg, run_dir),
+        )
+    except (ValueError, TypeError) as error:
+        raise ConfigError(f"trainer: {error}") from None
+
+
+def _instantiate_target(
+    section: str, cfg: DictConfig, injected: tuple[str, ...], **values: Any
+) -> Any:
+    params = OmegaConf.to_container(cfg, resolve=True)
+    path = params.pop("_target_", None)
+    if path is None:
+        raise ConfigError(f"{section}._target_ is missing: name the class to build")
+    try:
+        target = get_object(path)
+    except Exception as error:
+        raise ConfigError(f"{section}._target_={path!r} cannot be imported: {error}") from None
+    typed = check_params(section, target, params, injected=injected)
+    config = {"_target_": path, "_convert_": "all", **typed}
+    return _call(section, functools.partial(instantiate, config), values)
+
+
+def _call(section: str, factory: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    try:
+        return factory(**kwargs)
+    except InstantiationException as error:
+        cause = error.__cause__
+        if isinstance(cause, ConfigError):
+            raise cause from None
+        if isinstance(cause, (ValueError, TypeError)):
+            raise ConfigError(f"{section}: {cause}") from None
+        raise
+    except ConfigError:
+        raise
+    except (ValueError, TypeError) as error:
+        raise ConfigError(f"{section}: {error}") from None

@@ -1,0 +1,1 @@
+"""The typed configuration schema and the validation of each section's parameters."""
