@@ -13,14 +13,15 @@ from torch import nn
 
 TOTAL_TAG = "grad_norm/total"
 LAYER_TAG = "grad_norm/{}"
+# Wrapper module names that say nothing about the layer (``_orig_mod``: torch.compile).
+_CONTAINERS = frozenset({"model", "layers", "_orig_mod"})
 
 
 def layer_name(parameter_name: str) -> str:
     """``model.layers.hidden1.weight`` → ``hidden1``: the module that owns the parameter."""
     parts = parameter_name.split(".")[:-1]
-    for container in ("model", "layers", "_orig_mod"):
-        if parts and parts[0] == container:
-            parts = parts[1:]
+    while parts and parts[0] in _CONTAINERS:
+        parts = parts[1:]
     return ".".join(parts) or parameter_name
 
 

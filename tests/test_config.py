@@ -1,0 +1,113 @@
+"""Typed config: Hydra composition with the schema, and signature-typed sections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from hydra.errors import ConfigCompositionException
+from omegaconf.errors import ValidationError
+
+from tests.conftest import compose_config
+from trainlab.build import build_datamodule, build_module, build_trainer, validate_schema
+from trainlab.config.params import check_params
+from trainlab.errors import ConfigError
+from trainlab.losses import MSEWithOutputPenalty
+
+
+def test_default_config_is_the_documented_experiment() -> None:
+    cfg = compose_config(fast=False)
+    assert cfg.data.task == "multiclass"
+    assert cfg.model._target_ == "trainlab.models.MLP"
+    assert (cfg.loss.name, cfg.activation.name, cfg.optimizer.name) == (
+        "cross_entropy",
+        "relu",
+        "sgd",
+    )
+    assert cfg.scheduler.name == "none" and cfg.seed == 42
+
+
+def test_overrides_reach_every_field() -> None:
+    cfg = compose_config(
+        "optimizer=adam",
+        "optimizer.lr=0.1",
+        "trainer.max_epochs=5",
+        "seed=7",
+        "loss=mse",
+        "loss.reduction=sum",
+    )
+    assert (cfg.optimizer.name, cfg.optimizer.lr, cfg.trainer.max_epochs, cfg.seed) == (
+        "adam",
+        0.1,
+        5,
+        7,
+    )
+    assert cfg.loss.reduction == "sum"
+
+
+def test_misspelled_key_fails_at_composition() -> None:
+    with pytest.raises(ConfigCompositionException, match="Could not override 'optimizer.lrr'"):
+        compose_config("optimizer.lrr=0.1")
+
+
+def test_wrong_type_in_typed_schema_fails_at_composition() -> None:
+    with pytest.raises(ConfigCompositionException, match="trainer.max_epochs=abc") as error:
+        compose_config("trainer.max_epochs=abc")
+    assert isinstance(error.value.__cause__, ValidationError)
+    assert "'abc' of type 'str' could not be converted to Integer" in str(error.value.__cause__)
+
+
+def test_unknown_option_lists_the_available_ones() -> None:
+    with pytest.raises(ConfigCompositionException, match="Could not find 'loss/msee'") as error:
+        compose_config("loss=msee")
+    assert "bce_with_logits" in str(error.value)
+
+
+def test_wrong_type_in_a_choice_section_is_a_config_error() -> None:
+    with pytest.raises(
+        ConfigError,
+        match=r"Invalid optimizer.lr: Value 'abc' of type 'str' could not be converted to Float\. SGD accepts: lr: float, momentum: float",
+    ):
+        build_module(compose_config("optimizer.lr=abc"), build_datamodule(compose_config()))
+
+
+def test_range_errors_come_from_torch_and_the_schema() -> None:
+    cfg = compose_config("optimizer.lr=-1")
+    with pytest.raises(ConfigError, match="optimizer: Invalid learning rate: -1.0"):
+        build_module(cfg, build_datamodule(cfg))
+    with pytest.raises(
+        ConfigError, match=r"trainer.max_epochs must be >= 1 \(or -1 for no limit\), got 0"
+    ):
+        validate_schema(compose_config("trainer.max_epochs=0"))
+
+
+def test_loss_task_mismatch_is_a_config_error() -> None:
+    cfg = compose_config("data=regression", "loss=cross_entropy")
+    with pytest.raises(ConfigError, match="Losses for regression data: huber, l1, mse"):
+        build_module(cfg, build_datamodule(cfg))
+
+
+def test_check_params_types_values_and_refuses_injected() -> None:
+    typed = check_params("loss", MSEWithOutputPenalty, {"weight": "0.5"})
+    assert typed == {"weight": 0.5, "reduction": "mean"}
+    with pytest.raises(
+        ConfigError,
+        match=r"Invalid loss.wieght: Key 'wieght' not in 'MSEWithOutputPenaltyParams'\. MSEWithOutputPenalty accepts: weight: float, reduction: str\.",
+    ):
+        check_params("loss", MSEWithOutputPenalty, {"wieght": 1.0})
+    with pytest.raises(ConfigError, match="optimizer.params is set by trainlab"):
+        check_params("optimizer", torch.optim.SGD, {"params": []}, injected=("params",))
+
+
+def test_trainer_options_pass_through(tmp_path: Path) -> None:
+    cfg = compose_config(
+        "trainer.precision=bf16-mixed", "trainer.log_every_n_steps=7", "trainer.max_epochs=3"
+    )
+    trainer = build_trainer(cfg, tmp_path)
+    assert (trainer.max_epochs, trainer.log_every_n_steps, trainer.precision) == (
+        3,
+        7,
+        "bf16-mixed",
+    )
+    assert trainer.logger.log_dir.rstrip("/") == str(tmp_path)

@@ -1,0 +1,85 @@
+"""``scripts/train.py`` as a user runs it: a subprocess with Hydra's real command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from tests.conftest import FAST_OVERRIDES
+from trainlab.paths import PROJECT_ROOT
+
+SCRIPT = PROJECT_ROOT / "scripts" / "train.py"
+
+
+def run_train(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def scalar_tags(run_dir: Path) -> list[str]:
+    events = EventAccumulator(str(run_dir))
+    events.Reload()
+    return events.Tags()["scalars"]
+
+
+def test_single_run_writes_run_dir_and_tensorboard(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    result = run_train(*FAST_OVERRIDES, f"hydra.run.dir={run_dir}")
+    assert result.returncode == 0, result.stderr
+    tags = scalar_tags(run_dir)
+    for tag in (
+        "train/loss_step",
+        "val/loss",
+        "val/acc",
+        "test/acc",
+        "grad_norm/total",
+        "grad_norm/hidden1",
+        "grad_norm/output",
+    ):
+        assert tag in tags, tag
+    assert (run_dir / ".hydra" / "config.yaml").is_file()
+    assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+    log = (run_dir / "train.log").read_text()
+    assert "Final metrics:" in log
+    assert log.count("GPU available") == 1
+
+
+def test_multirun_makes_one_directory_per_combination(tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep"
+    result = run_train(
+        "-m", "loss=mse,l1", "data=regression", *FAST_OVERRIDES, f"hydra.sweep.dir={sweep}"
+    )
+    assert result.returncode == 0, result.stderr
+    runs = sorted(p.parent.name for p in sweep.glob("*/.hydra"))
+    assert len(runs) == 2
+    assert all("loss=" in name for name in runs)
+    for name in runs:
+        assert "val/mse" in scalar_tags(sweep / name)
+
+
+def test_bad_value_exits_before_training_with_a_clear_message(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    result = run_train(*FAST_OVERRIDES, "optimizer.lr=abc", f"hydra.run.dir={run_dir}")
+    assert result.returncode == 2
+    assert (
+        "trainlab: error: Invalid optimizer.lr: Value 'abc' of type 'str' could not be converted to Float"
+        in result.stderr
+    )
+    assert not (run_dir / "checkpoints").exists()
+    assert not list(run_dir.glob("events.out.tfevents.*"))
+
+
+def test_help_lists_the_config_groups() -> None:
+    result = run_train("--help")
+    assert result.returncode == 0
+    for group in ("loss:", "activation:", "optimizer:", "data:", "model:", "scheduler:"):
+        assert group in result.stdout
+    assert "bce_with_logits" in result.stdout
