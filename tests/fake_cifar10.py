@@ -27,7 +27,7 @@ def class_patterns(seed: int = 0) -> np.ndarray:
 def make_images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """uint8 (N, 3072) rows: each label's pattern plus uniform noise, in CIFAR's CHW order."""
     patterns = class_patterns()[labels]
-    noisy = 0.7 * patterns + 0.3 * rng.random(patterns.shape)
+    noisy = 0.5 * patterns + 0.5 * rng.random(patterns.shape)
     return (noisy * 255).round().astype(np.uint8).reshape(len(labels), -1)
 
 
@@ -42,7 +42,9 @@ def write_batch(path: Path, labels: np.ndarray, rng: np.random.Generator, name: 
     path.write_bytes(pickle.dumps(content))
 
 
-def write_cifar10(data_dir: Path, per_batch: int = 100, test_count: int = 200, seed: int = 0) -> Path:
+def write_cifar10(
+    data_dir: Path, per_batch: int = 100, test_count: int = 200, seed: int = 0
+) -> Path:
     """Write ``data_dir/cifar-10-batches-py`` (balanced classes); return ``data_dir``."""
     folder = data_dir / "cifar-10-batches-py"
     folder.mkdir(parents=True)

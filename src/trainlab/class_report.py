@@ -28,7 +28,10 @@ class ClassReport(nn.Module):
     def accuracies(self, prefix: str) -> dict[str, torch.Tensor]:
         """``{prefix}acc_class/<class name>``: the fraction of each class predicted correctly."""
         values = self.accuracy.compute()
-        return {f"{prefix}acc_class/{name}": value for name, value in zip(self.class_names, values)}
+        return {
+            f"{prefix}acc_class/{name}": value
+            for name, value in zip(self.class_names, values, strict=True)
+        }
 
     def figure(self) -> Figure:
         """The confusion matrix (rows: true class, columns: predicted) as a matplotlib figure."""

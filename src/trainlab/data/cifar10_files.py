@@ -24,9 +24,9 @@ NUM_CLASSES = 10
 TRAIN_FILES = tuple(name for name, _ in CIFAR10.train_list)
 TEST_FILE = CIFAR10.test_list[0][0]
 META_FILE = CIFAR10.meta["filename"]
-CHECKSUMS = {
-    name: md5 for name, md5 in (*CIFAR10.train_list, *CIFAR10.test_list)
-} | {META_FILE: CIFAR10.meta["md5"]}
+CHECKSUMS = {name: md5 for name, md5 in (*CIFAR10.train_list, *CIFAR10.test_list)} | {
+    META_FILE: CIFAR10.meta["md5"]
+}
 _SKIPPED_CHECKSUMS = (
     "data.check_integrity=false: the MD5 checksums of {folder} were NOT verified; "
     "results may not be comparable with the official CIFAR10"
