@@ -268,12 +268,30 @@ def test_cli_reports_a_data_error_before_training(tmp_path: Path) -> None:
     assert not list(run_dir.glob("events.out.tfevents.*"))
 
 
+class FirstBatches(L.Callback):
+    """Keeps the first training and validation inputs as the module receives them."""
+
+    def __init__(self) -> None:
+        self.inputs: dict[str, torch.Tensor] = {}
+
+    def on_train_batch_start(self, trainer: L.Trainer, module: L.LightningModule, batch, i) -> None:
+        self.inputs.setdefault("train", batch[0].clone())
+
+    def on_validation_batch_start(
+        self, trainer: L.Trainer, module: L.LightningModule, batch, i, dataloader_idx=0
+    ) -> None:
+        self.inputs.setdefault("val", batch[0].clone())
+
+
 @pytest.mark.slow
-def test_augmented_training_is_reproducible(data_dir: Path, tmp_path: Path) -> None:
-    def fit() -> torch.Tensor:
+def test_augmentation_changes_training_batches_only_and_is_reproducible(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    def fit(name: str, augment: bool) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         L.seed_everything(0, verbose=False)
         cfg = cifar_config(
             data_dir,
+            f"data.augment={augment}",
             "trainer.max_epochs=1",
             "trainer.limit_train_batches=3",
             "trainer.limit_val_batches=1",
@@ -283,11 +301,20 @@ def test_augmented_training_is_reproducible(data_dir: Path, tmp_path: Path) -> N
         with pytest.warns(UserWarning, match=SKIPPED_WARNING):
             dm = build_datamodule(cfg)
         module = build_module(cfg, dm)
-        trainer = build_trainer(cfg, tmp_path)
+        trainer = build_trainer(cfg, tmp_path / name)
+        batches = FirstBatches()
+        trainer.callbacks.append(batches)
         trainer.fit(module, datamodule=dm)
-        return module.model.layers.conv1.weight.detach().clone()
+        return module.model.layers.conv1.weight.detach().clone(), batches.inputs
 
-    assert torch.equal(fit(), fit())
+    weights, inputs = fit("a", augment=True)
+    weights_again, inputs_again = fit("b", augment=True)
+    _, plain = fit("c", augment=False)
+    assert torch.equal(weights, weights_again)
+    assert torch.equal(inputs["train"], inputs_again["train"])
+    assert inputs["train"].dtype == torch.float32 and inputs["train"].shape == (50, 3, 32, 32)
+    assert not torch.equal(inputs["train"], plain["train"])
+    assert torch.equal(inputs["val"], plain["val"])
 
 
 @pytest.mark.gpu
