@@ -317,6 +317,28 @@ def test_augmentation_changes_training_batches_only_and_is_reproducible(
     assert torch.equal(inputs["val"], plain["val"])
 
 
+@pytest.mark.slow
+def test_true_precision_gets_inputs_in_its_dtype(data_dir: Path, tmp_path: Path) -> None:
+    cfg = cifar_config(
+        data_dir,
+        "trainer.precision=64-true",
+        "trainer.max_epochs=1",
+        "trainer.limit_train_batches=2",
+        "trainer.limit_val_batches=1",
+        "logger=none",
+        "checkpoint.enabled=false",
+    )
+    with pytest.warns(UserWarning, match=SKIPPED_WARNING):
+        dm = build_datamodule(cfg)
+    module = build_module(cfg, dm)
+    batches = FirstBatches()
+    trainer = build_trainer(cfg, tmp_path)
+    trainer.callbacks.append(batches)
+    trainer.fit(module, datamodule=dm)
+    assert batches.inputs["train"].dtype == torch.float64
+    assert torch.isfinite(trainer.callback_metrics["train/loss"])
+
+
 @pytest.mark.gpu
 @needs_gpu
 def test_gpu_keeps_the_data_on_the_device_and_trains_in_bf16(

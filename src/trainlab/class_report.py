@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import torch
@@ -35,7 +36,10 @@ class ClassReport(nn.Module):
 
     def figure(self) -> Figure:
         """The confusion matrix (rows: true class, columns: predicted) as a matplotlib figure."""
-        figure, _ = self.confusion.plot(labels=self.class_names)
+        with warnings.catch_warnings():
+            # torchmetrics hands matplotlib a tensor, whose __array__ lacks numpy 2's `copy`.
+            warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
+            figure, _ = self.confusion.plot(labels=self.class_names)
         figure.set_size_inches(8, 8)
         return figure
 

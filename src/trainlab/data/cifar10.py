@@ -101,12 +101,19 @@ class CIFAR10DataModule(L.LightningDataModule):
     def on_after_batch_transfer(
         self, batch: tuple[torch.Tensor, torch.Tensor], dataloader_idx: int
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """uint8 images → (augmented when training) normalised float32, on the batch's device."""
+        """uint8 images → (augmented when training) normalised floats, on the batch's device."""
         images, labels = batch
-        if self.augment and self.trainer is not None and self.trainer.training:
+        if self.trainer is None:
+            return normalize(images, CIFAR10_MEAN, CIFAR10_STD), labels
+        if self.augment and self.trainer.training:
             generator = self._augment_generator(images.device)
             images = random_flip(random_crop(images, CROP_PADDING, generator), generator)
-        return normalize(images, CIFAR10_MEAN, CIFAR10_STD), labels
+        # Lightning casts float inputs for "bf16-true"/"64-true" before this hook, when they were
+        # still uint8; cast the normalised floats now (a no-op for 32-true and mixed precision).
+        inputs = self.trainer.precision_plugin.convert_input(
+            normalize(images, CIFAR10_MEAN, CIFAR10_STD)
+        )
+        return inputs, labels
 
     def _read(self) -> CifarArrays:
         cifar10_files.verify(
