@@ -21,7 +21,8 @@ from trainlab.build import build_datamodule, build_module, build_trainer
 from trainlab.data import CIFAR10DataModule
 from trainlab.data.cifar10 import CIFAR10_MEAN, CIFAR10_STD
 from trainlab.data.cifar10_files import CifarDataError
-from trainlab.data.image_batches import crop_at, random_crop, random_flip
+from trainlab.data.image_batches import crop_at, normalize, random_crop, random_flip
+from trainlab.data.loaders import EpochPermutation
 from trainlab.errors import ConfigError
 from trainlab.paths import PROJECT_ROOT
 
@@ -287,11 +288,11 @@ class FirstBatches(L.Callback):
 def test_augmentation_changes_training_batches_only_and_is_reproducible(
     data_dir: Path, tmp_path: Path
 ) -> None:
-    def fit(name: str, augment: bool) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def fit(name: str) -> tuple[CIFAR10DataModule, torch.Tensor, dict[str, torch.Tensor]]:
         L.seed_everything(0, verbose=False)
         cfg = cifar_config(
             data_dir,
-            f"data.augment={augment}",
+            "data.augment=true",
             "trainer.max_epochs=1",
             "trainer.limit_train_batches=3",
             "trainer.limit_val_batches=1",
@@ -305,16 +306,18 @@ def test_augmentation_changes_training_batches_only_and_is_reproducible(
         batches = FirstBatches()
         trainer.callbacks.append(batches)
         trainer.fit(module, datamodule=dm)
-        return module.model.layers.conv1.weight.detach().clone(), batches.inputs
+        return dm, module.model.layers.conv1.weight.detach().clone(), batches.inputs
 
-    weights, inputs = fit("a", augment=True)
-    weights_again, inputs_again = fit("b", augment=True)
-    _, plain = fit("c", augment=False)
+    dm, weights, inputs = fit("a")
+    _, weights_again, inputs_again = fit("b")
     assert torch.equal(weights, weights_again)
     assert torch.equal(inputs["train"], inputs_again["train"])
+    train_images, _ = dm.splits["train"]
+    first_batch = train_images[EpochPermutation(len(train_images), seed=42).indices()[:50]]
     assert inputs["train"].dtype == torch.float32 and inputs["train"].shape == (50, 3, 32, 32)
-    assert not torch.equal(inputs["train"], plain["train"])
-    assert torch.equal(inputs["val"], plain["val"])
+    assert not torch.equal(inputs["train"], normalize(first_batch, CIFAR10_MEAN, CIFAR10_STD))
+    val_batch = dm.splits["val"][0][:50]
+    assert torch.equal(inputs["val"], normalize(val_batch, CIFAR10_MEAN, CIFAR10_STD))
 
 
 @pytest.mark.slow

@@ -60,12 +60,17 @@ def files_present(data_dir: str | Path) -> bool:
 
 
 def download(data_dir: str | Path) -> None:
-    """Fetch and unpack torchvision's CIFAR10 archive into ``data_dir`` (its MD5 is checked)."""
+    """Fetch and unpack torchvision's CIFAR10 archive into ``data_dir`` (MD5 checked; archive removed)."""
     try:
         download_and_extract_archive(
-            CIFAR10.url, str(data_dir), filename=CIFAR10.filename, md5=CIFAR10.tgz_md5
+            CIFAR10.url,
+            str(data_dir),
+            filename=CIFAR10.filename,
+            md5=CIFAR10.tgz_md5,
+            remove_finished=True,
         )
-    except OSError as error:  # URLError is an OSError: offline, proxy, disk full
+    # URLError is an OSError (offline, proxy, disk full); a bad archive MD5 is a RuntimeError.
+    except (OSError, RuntimeError) as error:
         raise CifarDataError(
             f"downloading CIFAR10 from {CIFAR10.url} into {data_dir} failed: {error}. "
             f"Place an existing {CIFAR10.base_folder} folder there and set data.download=false"
