@@ -27,7 +27,7 @@ def class_patterns(seed: int = 0) -> np.ndarray:
 def make_images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """uint8 (N, 3072) rows: each label's pattern plus uniform noise, in CIFAR's CHW order."""
     patterns = class_patterns()[labels]
-    noisy = 0.5 * patterns + 0.5 * rng.random(patterns.shape)
+    noisy = 0.6 * patterns + 0.4 * rng.random(patterns.shape)
     return (noisy * 255).round().astype(np.uint8).reshape(len(labels), -1)
 
 

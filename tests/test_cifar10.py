@@ -221,7 +221,7 @@ def test_cli_run_learns_the_patterns_and_logs_the_class_report(
             "data.augment=false",
             "optimizer=adam",
             "optimizer.lr=0.003",
-            "trainer.max_epochs=2",
+            "trainer.max_epochs=3",
             "trainer.accelerator=cpu",
             "trainer.enable_progress_bar=false",
             "trainer.log_every_n_steps=4",
@@ -269,17 +269,27 @@ def test_cli_reports_a_data_error_before_training(tmp_path: Path) -> None:
     assert not list(run_dir.glob("events.out.tfevents.*"))
 
 
+Batch = tuple[torch.Tensor, torch.Tensor]
+
+
 class FirstBatches(L.Callback):
     """Keeps the first training and validation inputs as the module receives them."""
 
     def __init__(self) -> None:
         self.inputs: dict[str, torch.Tensor] = {}
 
-    def on_train_batch_start(self, trainer: L.Trainer, module: L.LightningModule, batch, i) -> None:
+    def on_train_batch_start(
+        self, trainer: L.Trainer, module: L.LightningModule, batch: Batch, batch_idx: int
+    ) -> None:
         self.inputs.setdefault("train", batch[0].clone())
 
     def on_validation_batch_start(
-        self, trainer: L.Trainer, module: L.LightningModule, batch, i, dataloader_idx=0
+        self,
+        trainer: L.Trainer,
+        module: L.LightningModule,
+        batch: Batch,
+        batch_idx: int,
+        dataloader_idx: int = 0,
     ) -> None:
         self.inputs.setdefault("val", batch[0].clone())
 
