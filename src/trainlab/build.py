@@ -110,13 +110,18 @@ def build_scheduler_config(cfg: DictConfig) -> dict[str, Any] | None:
 def build_module(cfg: DictConfig, datamodule: L.LightningDataModule) -> TrainLabModule:
     """The LightningModule with model, loss, optimizer and scheduler from ``cfg``."""
     model = build_model(cfg, datamodule)
+    if cfg.get("compile"):
+        # In place (nn.Module.compile), so parameter names and checkpoints stay the same.
+        model.compile()
     loss, adapter = build_loss(cfg, datamodule)
+    class_names = getattr(datamodule, "class_names", None)
     return TrainLabModule(
         model=model,
         loss=loss,
         adapter=adapter,
         optimizer_factory=build_optimizer_factory(cfg, model),
         scheduler=build_scheduler_config(cfg),
+        class_names=list(class_names) if class_names else None,
     )
 
 

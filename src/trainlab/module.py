@@ -9,9 +9,11 @@ import lightning as L
 import torch
 from torch import nn
 
+from trainlab.class_report import ClassReport
 from trainlab.metrics import task_metrics
 from trainlab.optimizers import SCHEDULERS
 from trainlab.output_transforms import LossAdapter
+from trainlab.tasks import Task
 
 OptimizerFactory = Callable[[list[nn.Parameter]], torch.optim.Optimizer]
 
@@ -20,7 +22,9 @@ class TrainLabModule(L.LightningModule):
     """Trains ``model`` with ``loss`` behind the :class:`LossAdapter` that fits the task.
 
     Logs ``{train,val,test}/loss`` and the task's metrics (``val/acc``, ``val/f1``, or
-    ``val/mse``, ``val/mae``, ``val/r2``) and ``train/lr``.
+    ``val/mse``, ``val/mae``, ``val/r2``) and ``train/lr``. Multiclass runs also log
+    ``test/acc_class/<class name>`` and a ``test/confusion_matrix`` image at the end of testing;
+    ``class_names`` label them (default ``class_0``, ``class_1``, ...).
     """
 
     def __init__(
@@ -30,6 +34,7 @@ class TrainLabModule(L.LightningModule):
         adapter: LossAdapter,
         optimizer_factory: OptimizerFactory,
         scheduler: dict[str, Any] | None = None,
+        class_names: list[str] | None = None,
     ) -> None:
         super().__init__()
         self.model = model
@@ -41,6 +46,11 @@ class TrainLabModule(L.LightningModule):
         self.train_metrics = task_metrics(adapter.task, num_classes, prefix="train/")
         self.val_metrics = task_metrics(adapter.task, num_classes, prefix="val/")
         self.test_metrics = task_metrics(adapter.task, num_classes, prefix="test/")
+        self.class_report = (
+            ClassReport(class_names or [f"class_{i}" for i in range(num_classes)])
+            if adapter.task is Task.MULTICLASS
+            else None
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Raw model output (logits or values)."""
@@ -69,15 +79,31 @@ class TrainLabModule(L.LightningModule):
         self._evaluate(batch, "val", self.val_metrics)
 
     def test_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
-        self._evaluate(batch, "test", self.test_metrics)
+        output = self._evaluate(batch, "test", self.test_metrics)
+        if self.class_report is not None:
+            self.class_report.update(self.adapter.predictions(output), batch[1])
 
-    def _evaluate(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str, metrics: Any) -> None:
+    def on_test_epoch_end(self) -> None:
+        if self.class_report is None:
+            return
+        self.log_dict(self.class_report.accuracies(prefix="test/"))
+        for logger in self.loggers:
+            if hasattr(logger.experiment, "add_figure"):
+                logger.experiment.add_figure(
+                    "test/confusion_matrix", self.class_report.figure(), self.global_step
+                )
+        self.class_report.reset()
+
+    def _evaluate(
+        self, batch: tuple[torch.Tensor, torch.Tensor], stage: str, metrics: Any
+    ) -> torch.Tensor:
         inputs, targets = batch
         output = self.model(inputs)
         loss = self.loss(self.adapter.loss_input(output), self.adapter.loss_target(targets))
         self.log(f"{stage}/loss", loss, on_epoch=True, prog_bar=stage == "val")
         metrics.update(self.adapter.predictions(output), targets)
         self.log_dict(metrics, on_epoch=True)
+        return output
 
     def configure_optimizers(self) -> Any:
         optimizer = self.optimizer_factory(list(self.parameters()))

@@ -88,6 +88,7 @@ class TrainConfig:
     monitor: str = "val/loss"
     monitor_mode: str = "min"
     run_test: bool = True
+    compile: bool = False
     grad_norms: GradNormConfig = field(default_factory=GradNormConfig)
     checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
 
