@@ -8,8 +8,13 @@ import torch
 from torch.nn import functional
 
 from trainlab.benchmark.clock import StepClock
-from trainlab.benchmark.workload import TrainingParts, Workload, make_loader, resolve_device
-from trainlab.benchmark.workload import ImageData
+from trainlab.benchmark.workload import (
+    ImageData,
+    TrainingParts,
+    Workload,
+    make_loader,
+    resolve_device,
+)
 
 
 def train_hand_loop(
