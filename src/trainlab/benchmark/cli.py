@@ -13,8 +13,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from trainlab.benchmark.throughput import TRAINLAB_VARIANTS
-from trainlab.benchmark.workload import Workload
+from trainlab.benchmark.settings import TRAINLAB_VARIANTS, Workload
 
 DEFAULTS = Workload()
 
@@ -63,6 +62,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.warmup_steps < 1:
         # Step 0 pays one-off costs (allocator, cuDNN autotuning, compilation): never time it.
         parser.error(f"--warmup-steps must be >= 1, got {args.warmup_steps}")
+    args.variants = [name for name in args.variants.split(",") if name]
+    unknown = [name for name in args.variants if name not in TRAINLAB_VARIANTS]
+    if unknown:
+        parser.error(
+            f"unknown variant(s) {', '.join(unknown)}; choose from {', '.join(TRAINLAB_VARIANTS)}"
+        )
     return args
 
 
@@ -108,8 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             from trainlab.benchmark.throughput import format_table, measure_throughput
 
-            variants = [v for v in args.variants.split(",") if v]
-            report = measure_throughput(workload, variants, args.repeats, environment())
+            report = measure_throughput(workload, args.variants, args.repeats, environment())
             result = report.as_dict()
             table = format_table(report)
     except ValueError as error:
@@ -127,5 +131,6 @@ def _quiet_lightning() -> None:
     from trainlab.cli.console import route_lightning_logs
 
     route_lightning_logs()
-    logging.getLogger("lightning").setLevel(logging.WARNING)
+    for name in ("lightning", "lightning.pytorch", "lightning.fabric"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", module="lightning")

@@ -8,10 +8,10 @@ import torch
 from torch.nn import functional
 
 from trainlab.benchmark.clock import StepClock
+from trainlab.benchmark.settings import Workload
 from trainlab.benchmark.workload import (
     ImageData,
     TrainingParts,
-    Workload,
     make_loader,
     resolve_device,
 )

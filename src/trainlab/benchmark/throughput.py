@@ -11,22 +11,14 @@ from typing import Any
 from torch import nn
 
 from trainlab.benchmark.hand_loop import train_hand_loop
+from trainlab.benchmark.settings import HAND_LOOP, TRAINLAB_VARIANTS, Workload
 from trainlab.benchmark.trainlab_path import train_trainlab
 from trainlab.benchmark.workload import (
     ImageData,
     TrainingParts,
-    Workload,
     build_parts,
     make_data,
 )
-
-HAND_LOOP = "hand_loop"
-# Variant name → train_trainlab keyword arguments. "trainlab" is what a default run does.
-TRAINLAB_VARIANTS: dict[str, dict[str, bool]] = {
-    "trainlab": {"grad_norms": True, "progress_bar": False},
-    "trainlab_no_grad_norms": {"grad_norms": False, "progress_bar": False},
-    "trainlab_progress_bar": {"grad_norms": True, "progress_bar": True},
-}
 
 PathRunner = Callable[[Workload, ImageData, TrainingParts], tuple[nn.Module, float, float]]
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from torch import nn
 
 from trainlab.benchmark.clock import StepClock, StepClockCallback
+from trainlab.benchmark.settings import Workload
 from trainlab.benchmark.workload import (
     ImageData,
     TrainingParts,
-    Workload,
     compose_benchmark_config,
     make_loader,
     resolve_device,

@@ -12,42 +12,13 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 from torch import nn
 
+from trainlab.benchmark.settings import IMAGE_SHAPE, NUM_CLASSES, Workload
 from trainlab.build import build_loss, build_model, build_optimizer_factory
 from trainlab.config.schema import register_schema
 from trainlab.data.loaders import InMemoryBatchLoader
 from trainlab.module import TrainLabModule
 from trainlab.paths import CONFIG_DIR
 from trainlab.tasks import Task
-
-IMAGE_SHAPE = (3, 32, 32)
-NUM_CLASSES = 10
-CIFAR10_TRAIN_SIZE = 50_000
-
-
-@dataclass(frozen=True)
-class Workload:
-    """One benchmark setting; both paths run ``warmup_steps + steps + 1`` optimizer steps.
-
-    Only the ``steps`` between the start of step ``warmup_steps`` and the start of step
-    ``warmup_steps + steps`` are timed; the extra last step lets both clocks stop at a batch
-    start, where Lightning's own hooks can read them (see :mod:`trainlab.benchmark.clock`).
-    """
-
-    device: str = "cpu"
-    model: str = "cifar_cnn"
-    batch_size: int = 128
-    precision: str = "32-true"
-    channels_last: bool = False
-    compile: bool = False
-    steps: int = 50
-    warmup_steps: int = 10
-    samples: int = CIFAR10_TRAIN_SIZE
-    seed: int = 0
-
-    @property
-    def total_steps(self) -> int:
-        """Optimizer steps each path runs."""
-        return self.warmup_steps + self.steps + 1
 
 
 @dataclass
