@@ -127,7 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _quiet_lightning() -> None:
-    # "GPU available", "max_steps reached" and tips would interleave with the table.
+    # "GPU available", "max_steps reached" and tips would interleave with the table. Imported
+    # first because importing lightning.pytorch sets its logger's level to INFO.
+    import lightning.pytorch  # noqa: F401
+
     from trainlab.cli.console import route_lightning_logs
 
     route_lightning_logs()

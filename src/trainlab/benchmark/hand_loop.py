@@ -22,6 +22,9 @@ def train_hand_loop(
 ) -> tuple[torch.nn.Module, float, float]:
     """Train a fresh copy of the model; return it, the timed seconds and the last loss."""
     device = resolve_device(workload.device)
+    # What the trainlab path's Trainer sets from trainer.benchmark (see compose_benchmark_config);
+    # set here too so the hand loop never runs with a setting left over from the previous path.
+    torch.backends.cudnn.benchmark = device.type == "cuda"
     model = parts.fresh_model(workload)
     compiled = torch.compile(model) if workload.compile else model
     optimizer = parts.optimizer_factory(list(model.parameters()))
