@@ -45,6 +45,23 @@ def test_both_paths_train_the_same_model_to_the_same_weights(model: str) -> None
     )
 
 
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("precision", ["32-true", "bf16-mixed"])
+def test_both_paths_match_on_the_gpu_with_data_on_the_device(precision: str) -> None:
+    workload = Workload(device="cuda", model="cifar_cnn", precision=precision, **TINY)
+    data = make_data(workload)
+    assert data.inputs.is_cuda
+    parts = build_parts(workload, data)
+    hand_model, _, hand_loss = train_hand_loop(workload, data, parts)
+    trainlab_model, _, trainlab_loss = train_trainlab(workload, data, parts)
+    # cuDNN may pick different (autotuned) kernels per run: close, not bit-equal.
+    assert trainlab_loss == pytest.approx(hand_loss, rel=1e-2)
+    for hand, trainlab in zip(hand_model.parameters(), trainlab_model.parameters(), strict=True):
+        assert trainlab.is_cuda
+        torch.testing.assert_close(trainlab, hand, rtol=1e-2, atol=1e-3)
+
+
 def test_gradient_norm_logging_does_not_change_training() -> None:
     workload = Workload(device="cpu", model="mlp", **TINY)
     data = make_data(workload)

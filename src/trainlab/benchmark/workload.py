@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any
 
 import lightning as L
 import torch
@@ -16,7 +15,8 @@ from trainlab.benchmark.settings import IMAGE_SHAPE, NUM_CLASSES, Workload
 from trainlab.build import build_loss, build_model, build_optimizer_factory
 from trainlab.config.schema import register_schema
 from trainlab.data.loaders import InMemoryBatchLoader
-from trainlab.module import TrainLabModule
+from trainlab.module import OptimizerFactory, TrainLabModule
+from trainlab.output_transforms import LossAdapter
 from trainlab.paths import CONFIG_DIR
 from trainlab.tasks import Task
 
@@ -101,8 +101,8 @@ class TrainingParts:
 
     initial_model: nn.Module
     loss: nn.Module
-    adapter: Any
-    optimizer_factory: Any
+    adapter: LossAdapter
+    optimizer_factory: OptimizerFactory
 
     def fresh_model(self, workload: Workload) -> nn.Module:
         """A copy of the initial model on the device, in the workload's memory format."""
