@@ -168,6 +168,8 @@ def build_trainer(cfg: DictConfig, run_dir: Path) -> L.Trainer:
             default_root_dir=str(run_dir),
             logger=logger if logger is not None else False,
             callbacks=build_callbacks(cfg, run_dir),
+            # Otherwise Lightning adds its own ModelCheckpoint when checkpoint.enabled is false.
+            enable_checkpointing=cfg.checkpoint.enabled,
         )
     except (ValueError, TypeError) as error:
         raise ConfigError(f"trainer: {error}") from None

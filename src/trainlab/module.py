@@ -51,6 +51,10 @@ class TrainLabModule(L.LightningModule):
             if adapter.task is Task.MULTICLASS
             else None
         )
+        # This epoch's detached training predictions and targets, fed to train_metrics at epoch
+        # end: torchmetrics' per-batch update checks its inputs with torch.unique and counts
+        # classes with torch.bincount, each a host sync, which on a GPU would stall every step.
+        self._train_outputs: list[tuple[torch.Tensor, torch.Tensor]] = []
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Raw model output (logits or values)."""
@@ -63,15 +67,24 @@ class TrainLabModule(L.LightningModule):
         output = self.model(inputs)
         loss = self.loss(self.adapter.loss_input(output), self.adapter.loss_target(targets))
         self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True)
-        self.train_metrics.update(self.adapter.predictions(output.detach()), targets)
+        self._train_outputs.append((self.adapter.predictions(output.detach()), targets))
         return loss
 
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
         # Logged here rather than by LearningRateMonitor, whose tag names the optimizer class
         # (lr-SGD, lr-Adam), so runs of an optimizer sweep would not share one curve tag.
-        self.log("train/lr", self.trainer.optimizers[0].param_groups[0]["lr"], on_step=True)
+        # Here, because step-interval schedulers step before on_train_batch_end. Only on the
+        # steps Lightning writes, gated as LearningRateMonitor gates: every self.log costs
+        # Python time and, from a float, a host-to-device copy, and other steps' values are
+        # never written.
+        if self.trainer._logger_connector.should_update_logs:
+            self.log("train/lr", self.trainer.optimizers[0].param_groups[0]["lr"], on_step=True)
 
     def on_train_epoch_end(self) -> None:
+        if self._train_outputs:
+            predictions, targets = zip(*self._train_outputs, strict=True)
+            self.train_metrics.update(torch.cat(predictions), torch.cat(targets))
+            self._train_outputs.clear()
         self.log_dict(self.train_metrics.compute())
         self.train_metrics.reset()
 

@@ -1,0 +1,79 @@
+"""What the per-step cuts in TrainLabModule and build_trainer must keep: the same logs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from omegaconf import DictConfig
+from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
+
+from tests.conftest import compose_config
+from tests.test_train import scalars
+from trainlab.build import build_datamodule, build_module, build_trainer
+from trainlab.optimizers import SCHEDULERS
+
+
+def fit(cfg: DictConfig, run_dir: Path) -> dict[str, list[tuple[int, float]]]:
+    """Fit ``cfg`` with trainlab's builders; every scalar series it wrote."""
+    datamodule = build_datamodule(cfg)
+    build_trainer(cfg, run_dir).fit(build_module(cfg, datamodule), datamodule=datamodule)
+    return scalars(run_dir)
+
+
+def onecycle_rates(cfg: DictConfig, total_steps: int) -> list[float]:
+    """The rate each step uses under ``cfg``'s onecycle schedule, replayed without training."""
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=cfg.optimizer.lr)
+    params = {k: v for k, v in cfg.scheduler.items() if k != "name"}
+    scheduler = SCHEDULERS.get("onecycle").factory(optimizer, total_steps=total_steps, **params)
+    rates = []
+    for _ in range(total_steps):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    return rates
+
+
+def test_lr_is_logged_on_each_logging_step_with_the_rate_that_step_used(tmp_path: Path) -> None:
+    cfg = compose_config("scheduler=onecycle", "trainer.log_every_n_steps=3")
+    series = fit(cfg, tmp_path)
+    steps = [step for step, _ in series["train/lr"]]
+    assert steps == [step for step, _ in series["train/loss_step"]]
+    assert steps == [2, 5]  # 2 epochs of 4 batches; Lightning logs every 3rd step
+    expected = onecycle_rates(cfg, total_steps=8)
+    assert [v for _, v in series["train/lr"]] == pytest.approx([expected[2], expected[5]])
+
+
+def test_epoch_train_metrics_cover_every_training_example(tmp_path: Path) -> None:
+    # lr=0 keeps the model fixed, so the epoch's accuracy and F1 must equal the model's on the
+    # whole training split, whichever way the per-batch predictions were accumulated.
+    cfg = compose_config("optimizer.lr=0.0", "trainer.max_epochs=1", "checkpoint.enabled=false")
+    datamodule = build_datamodule(cfg)
+    module = build_module(cfg, datamodule)
+    build_trainer(cfg, tmp_path).fit(module, datamodule=datamodule)
+    inputs, targets = datamodule.splits["train"]
+    with torch.no_grad():
+        logits = module(inputs)
+    series = scalars(tmp_path)
+    accuracy = MulticlassAccuracy(num_classes=3, average="micro")(logits, targets)
+    f1 = MulticlassF1Score(num_classes=3, average="macro")(logits, targets)
+    assert series["train/acc"][0][1] == pytest.approx(float(accuracy), abs=1e-7)
+    assert series["train/f1"][0][1] == pytest.approx(float(f1), abs=1e-7)
+
+
+def test_disabled_checkpointing_writes_no_checkpoint(tmp_path: Path) -> None:
+    fit(compose_config("checkpoint.enabled=false", "trainer.max_epochs=1"), tmp_path)
+    assert not list(tmp_path.rglob("*.ckpt"))
+
+
+def test_command_line_module_imports_neither_torch_nor_lightning() -> None:
+    # Keeps `scripts/train.py --help` and `--cfg job` fast: they never train.
+    code = (
+        "import sys, trainlab.cli.train; print(sorted({'torch', 'lightning'} & set(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
