@@ -94,6 +94,12 @@ def build_optimizer_factory(
     """A factory ``(params=...) -> optimizer``; built once here so torch's checks run now."""
     params = registry_params("optimizer", OPTIMIZERS, cfg.optimizer, injected=("params",))
     name = params.pop("name")
+    lr = params.get("lr")
+    if isinstance(lr, (int, float)) and lr < 0:
+        # torch's own message ("Invalid learning rate: -1.0") does not say what is allowed.
+        raise ConfigError(
+            f"optimizer: Invalid learning rate: {float(lr)}; optimizer.lr must be >= 0"
+        )
     factory = functools.partial(OPTIMIZERS.get(name).factory, **params)
     _call("optimizer", factory, {"params": model.parameters()})
     return factory
