@@ -120,3 +120,27 @@ def test_resume_refuses_a_completed_run(tmp_path: Path) -> None:
     result = run_script(RERUN, str(tmp_path), "--resume")
     assert result.returncode == 2
     assert "completed; there is nothing to resume" in result.stderr
+
+
+@pytest.mark.slow
+def test_sigterm_is_recorded_as_interrupted_and_the_run_resumes(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, str(TRAIN), *RESUME_RUN, f"hydra.run.dir={run_dir}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for_training_past_epoch(run_dir, 0, process)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert (
+        f"stopped by SIGTERM; continue with: python scripts/rerun.py {run_dir} --resume" in stderr
+    )
+    stopped = record(run_dir)
+    assert stopped["status"] == "interrupted" and 57 < stopped["global_step"] < 3 * 57
+
+    assert run_script(RERUN, str(run_dir), "--resume").returncode == 0
+    assert record(run_dir)["status"] == "completed"
+    assert record(run_dir)["global_step"] == 3 * 57

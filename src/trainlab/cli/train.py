@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import signal
 import sys
 from pathlib import Path
 
@@ -32,6 +33,8 @@ def main(cfg: DictConfig) -> float | None:
     from hydra.types import RunMode
 
     # heavy (torch, Lightning): not needed for --help
+    from lightning.pytorch.utilities.exceptions import SIGTERMException
+
     from trainlab.callbacks import DivergedError
     from trainlab.run_record import record_failure
     from trainlab.train import train
@@ -48,6 +51,14 @@ def main(cfg: DictConfig) -> float | None:
             sys.exit(2 if isinstance(error, ConfigError) else 3)
         record_failure(run_dir, cfg, error)
         return math.nan
+    except SIGTERMException:
+        # Lightning stops at the next step and raises this SystemExit without an exit code (0).
+        print(
+            f"trainlab: error: stopped by SIGTERM; continue with: "
+            f"python scripts/rerun.py {run_dir} --resume",
+            file=sys.stderr,
+        )
+        sys.exit(128 + signal.SIGTERM)
     except Exception as error:
         if not in_sweep:
             raise
