@@ -96,7 +96,8 @@ def test_a_run_killed_mid_training_resumes_to_exactly_the_same_numbers(tmp_path:
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
-    assert record(killed)["status"] == "running"  # what kill -9 leaves behind
+    before = record(killed)
+    assert before["status"] == "running"  # what kill -9 leaves behind
     shutil.copy(killed / "checkpoints" / "last.ckpt", tmp_path / "before-resume.ckpt")
 
     result = run_script(RERUN, str(killed), "--resume")
@@ -104,7 +105,8 @@ def test_a_run_killed_mid_training_resumes_to_exactly_the_same_numbers(tmp_path:
 
     resumed = record(killed)
     assert resumed["status"] == "completed" and len(resumed["resumed_at"]) == 1
-    assert resumed["started_at"] < resumed["resumed_at"][0]
+    assert resumed["started_at"] == before["started_at"] < resumed["resumed_at"][0]
+    assert (resumed["command"], resumed["overrides"]) == (before["command"], before["overrides"])
     assert resumed["final_metrics"] == record(full)["final_metrics"]
     assert (resumed["epochs_completed"], resumed["global_step"]) == (3, 3 * 57)
     assert saved_step == 57

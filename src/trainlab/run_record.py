@@ -118,16 +118,16 @@ class RunRecord:
     def start(cls, run_dir: Path, cfg: DictConfig, resumed: bool = False) -> RunRecord:
         """Write a ``running`` record; a resumed run keeps its record and adds ``resumed_at``."""
         now = _now()
+        resumed = resumed and record_path(run_dir).is_file()
         record: dict[str, Any] = read_record(run_dir) if resumed else {"started_at": now}
         if resumed:
             record["resumed_at"] = [*record.get("resumed_at", []), now]
         command, overrides, job_num = _invocation()
+        if not resumed or "command" not in record:  # a resumed run keeps how it was started
+            record.update(command=command, overrides=overrides, job_num=job_num)
         record.update(
             status=RunStatus.RUNNING.value,
             seed=int(cfg.seed),
-            command=command,
-            overrides=overrides,
-            job_num=job_num,
             run_dir=str(Path(run_dir).resolve()),
             ended_at=None,
             error=None,
