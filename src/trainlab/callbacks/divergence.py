@@ -21,16 +21,15 @@ class DivergenceDetector(L.Callback):
     hooks, so ``ModelCheckpoint`` never saves the diverged weights: ``last.ckpt`` stays the last
     good one.
 
-    On CPU every step is checked, which costs nothing. On CUDA reading the loss back each step
-    would force a device sync in the hot loop, so the check stays on the device (the first bad
-    step and the losses around it are kept in tensors) and is read back only every
-    ``trainer.log_every_n_steps`` steps and before each validation, hence before any checkpoint.
+    On CPU every step is checked, which costs nothing. On an accelerator reading the loss back
+    each step would force a device sync in the hot loop, so the (detached) losses are kept and
+    read back together, in one transfer, every ``trainer.log_every_n_steps`` steps and before
+    each validation, hence before any checkpoint is saved.
     """
 
     def __init__(self) -> None:
         self._last_finite: tuple[float, int] | None = None
-        # On CUDA: [first bad step or -1, its loss, last finite loss, its step], on the device.
-        self._device_state: torch.Tensor | None = None
+        self._unchecked: list[tuple[int, torch.Tensor]] = []
 
     def on_train_batch_end(
         self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
@@ -42,45 +41,31 @@ class DivergenceDetector(L.Callback):
         # global_step already counts this batch's optimizer step: it is this step's number.
         step = trainer.global_step
         if loss.device.type == "cpu":
-            value = float(loss)
-            if not math.isfinite(value):
-                raise DivergedError(_message(step, value, self._last_finite))
-            self._last_finite = (value, step)
+            self._check(step, float(loss))
             return
-        self._track_on_device(loss.detach().double(), step)
+        self._unchecked.append((step, loss.detach()))
         if step % trainer.log_every_n_steps == 0:
-            self._raise_if_diverged_on_device()
+            self._check_unchecked()
 
     def on_validation_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        self._raise_if_diverged_on_device()
+        self._check_unchecked()
 
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        self._raise_if_diverged_on_device()
+        self._check_unchecked()
 
-    def _track_on_device(self, loss: torch.Tensor, step: int) -> None:
-        if self._device_state is None:
-            self._device_state = torch.tensor([-1.0, math.nan, math.nan, -1.0], device=loss.device)
-        bad_step, bad_loss, last_loss, last_step = self._device_state.unbind()
-        finite = torch.isfinite(loss)
-        still_good = bad_step < 0
-        newly_bad = still_good & ~finite
-        keep = still_good & finite
-        self._device_state = torch.stack(
-            [
-                torch.where(newly_bad, float(step), bad_step),
-                torch.where(newly_bad, loss, bad_loss),
-                torch.where(keep, loss, last_loss),
-                torch.where(keep, float(step), last_step),
-            ]
-        )
-
-    def _raise_if_diverged_on_device(self) -> None:
-        if self._device_state is None:
+    def _check_unchecked(self) -> None:
+        if not self._unchecked:
             return
-        bad_step, bad_loss, last_loss, last_step = self._device_state.tolist()
-        if bad_step >= 0:
-            last = (last_loss, int(last_step)) if last_step >= 0 else None
-            raise DivergedError(_message(int(bad_step), bad_loss, last))
+        steps = [step for step, _ in self._unchecked]
+        values = torch.stack([loss for _, loss in self._unchecked]).double().tolist()
+        self._unchecked = []
+        for step, value in zip(steps, values, strict=True):
+            self._check(step, value)
+
+    def _check(self, step: int, value: float) -> None:
+        if not math.isfinite(value):
+            raise DivergedError(_message(step, value, self._last_finite))
+        self._last_finite = (value, step)
 
 
 def _message(step: int, loss: float, last_finite: tuple[float, int] | None) -> str:
