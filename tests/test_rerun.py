@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
-from tests.conftest import FAST_OVERRIDES
+from tests.conftest import FAST_OVERRIDES, compose_config
 from tests.subprocess_runs import RERUN, TRAIN, record, run_script, scalars
 from trainlab.rerun import comparison_table, metric_differences
 from trainlab.run_record import write_record
+from trainlab.train import train
 
 
 def test_comparison_names_every_differing_metric() -> None:
@@ -22,6 +24,18 @@ def test_comparison_names_every_differing_metric() -> None:
     assert table[-1].split() == ["*", "val/loss", "0.5", "0.5000001", "1e-07"]
     assert "  val/acc" in table[3] and table[3].split()[1:] == ["0.75", "0.75", "0"]
     assert table[1].split() == ["*", "test/acc", "0.5", "-"]
+
+
+def test_two_deterministic_runs_agree_value_for_value(tmp_path: Path) -> None:
+    cfg = compose_config("trainer.deterministic=true", "optimizer=adam", "grad_norms.enabled=false")
+    try:
+        first = train(cfg, tmp_path / "first")
+        second = train(cfg, tmp_path / "second")
+    finally:
+        torch.use_deterministic_algorithms(False)  # Lightning set it for the whole process
+    assert first == second
+    assert scalars(tmp_path / "first") == scalars(tmp_path / "second")
+    assert len(scalars(tmp_path / "first")["train/loss_step"]) == 4
 
 
 @pytest.mark.slow
