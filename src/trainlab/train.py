@@ -17,8 +17,8 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, float]:
     """Fit and test the run described by ``cfg``, writing into ``run_dir``; return final metrics.
 
     Every config error is raised as :class:`trainlab.errors.ConfigError` before training starts.
-    With ``cfg.resume`` the run continues from ``run_dir/checkpoints/last.ckpt``. ``run_dir/run.json``
-    records the run and how it ended (see :mod:`trainlab.run_record`).
+    With ``cfg.resume`` the run continues from ``run_dir/checkpoints/last.ckpt``.
+    ``run_dir/run.json`` records the run and how it ended (see :mod:`trainlab.run_record`).
     """
     validate_schema(cfg)
     check_fresh_run_dir(run_dir, cfg.resume)
