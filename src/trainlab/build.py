@@ -21,7 +21,8 @@ from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
 from trainlab.activations import ACTIVATIONS
-from trainlab.callbacks import GradientNormLogger
+from trainlab.callbacks import DivergenceDetector, GlobalRNGState, GradientNormLogger
+from trainlab.checkpoint_io import AtomicCheckpointIO
 from trainlab.config.params import check_params
 from trainlab.config.schema import TrainConfig
 from trainlab.errors import ConfigError
@@ -93,6 +94,12 @@ def build_optimizer_factory(
     """A factory ``(params=...) -> optimizer``; built once here so torch's checks run now."""
     params = registry_params("optimizer", OPTIMIZERS, cfg.optimizer, injected=("params",))
     name = params.pop("name")
+    lr = params.get("lr")
+    if isinstance(lr, (int, float)) and lr < 0:
+        # torch's own message ("Invalid learning rate: -1.0") does not say what is allowed.
+        raise ConfigError(
+            f"optimizer: Invalid learning rate: {float(lr)}; optimizer.lr must be >= 0"
+        )
     factory = functools.partial(OPTIMIZERS.get(name).factory, **params)
     _call("optimizer", factory, {"params": model.parameters()})
     return factory
@@ -125,16 +132,23 @@ def build_module(cfg: DictConfig, datamodule: L.LightningDataModule) -> TrainLab
     )
 
 
-def build_logger(cfg: DictConfig, run_dir: Path) -> Logger | None:
-    """The logger of ``cfg.logger`` writing into ``run_dir``, or None when disabled."""
+def build_logger(cfg: DictConfig, run_dir: Path, purge_step: int | None = None) -> Logger | None:
+    """The logger of ``cfg.logger`` writing into ``run_dir``, or None when disabled.
+
+    ``purge_step`` (when resuming) makes TensorBoard readers drop the events a killed run wrote
+    at or after that step, so the resumed curves have no duplicate steps.
+    """
     if not cfg.get("logger"):
         return None
-    return _instantiate_target("logger", cfg.logger, ("save_dir",), save_dir=str(run_dir))
+    extra = {"purge_step": purge_step} if purge_step is not None else {}
+    return _instantiate_target(
+        "logger", cfg.logger, ("save_dir", "purge_step"), save_dir=str(run_dir), **extra
+    )
 
 
 def build_callbacks(cfg: DictConfig, run_dir: Path) -> list[L.Callback]:
-    """Gradient-norm logging and checkpointing, as switched on in ``cfg``."""
-    callbacks: list[L.Callback] = []
+    """Divergence detection, RNG states for resuming, gradient norms and checkpoints."""
+    callbacks: list[L.Callback] = [DivergenceDetector(), GlobalRNGState()]
     if cfg.grad_norms.enabled:
         callbacks.append(
             GradientNormLogger(
@@ -156,12 +170,12 @@ def build_callbacks(cfg: DictConfig, run_dir: Path) -> list[L.Callback]:
     return callbacks
 
 
-def build_trainer(cfg: DictConfig, run_dir: Path) -> L.Trainer:
+def build_trainer(cfg: DictConfig, run_dir: Path, purge_step: int | None = None) -> L.Trainer:
     """``lightning.Trainer`` from ``cfg.trainer`` with trainlab's logger and callbacks."""
     kwargs = OmegaConf.to_container(cfg.trainer, resolve=True)
     if kwargs.get("enable_progress_bar") is None:
         kwargs["enable_progress_bar"] = sys.stderr.isatty()
-    logger = build_logger(cfg, run_dir)
+    logger = build_logger(cfg, run_dir, purge_step)
     try:
         return L.Trainer(
             **kwargs,
@@ -170,6 +184,7 @@ def build_trainer(cfg: DictConfig, run_dir: Path) -> L.Trainer:
             callbacks=build_callbacks(cfg, run_dir),
             # Otherwise Lightning adds its own ModelCheckpoint when checkpoint.enabled is false.
             enable_checkpointing=cfg.checkpoint.enabled,
+            plugins=[AtomicCheckpointIO()],
         )
     except (ValueError, TypeError) as error:
         raise ConfigError(f"trainer: {error}") from None

@@ -8,6 +8,8 @@ import lightning as L
 from omegaconf import DictConfig
 
 from trainlab.build import build_datamodule, build_module, build_trainer, validate_schema
+from trainlab.resume import last_checkpoint, logged_step
+from trainlab.run_record import RunRecord, RunStatus, check_fresh_run_dir
 from trainlab.summary import final_metrics, write_summary
 
 
@@ -15,23 +17,33 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, float]:
     """Fit and test the run described by ``cfg``, writing into ``run_dir``; return final metrics.
 
     Every config error is raised as :class:`trainlab.errors.ConfigError` before training starts.
+    With ``cfg.resume`` the run continues from ``run_dir/checkpoints/last.ckpt``.
+    ``run_dir/run.json`` records the run and how it ended (see :mod:`trainlab.run_record`).
     """
     validate_schema(cfg)
+    check_fresh_run_dir(run_dir, cfg.resume)
+    resume_from = last_checkpoint(run_dir) if cfg.resume else None
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     datamodule = build_datamodule(cfg)
     module = build_module(cfg, datamodule)
-    trainer = build_trainer(cfg, run_dir)
+    purge_step = logged_step(resume_from) if resume_from is not None else None
+    trainer = build_trainer(cfg, run_dir, purge_step=purge_step)
 
-    trainer.fit(module, datamodule=datamodule)
-    metrics = final_metrics(trainer)
-    checkpoint = trainer.checkpoint_callback
-    if checkpoint is not None and checkpoint.best_model_score is not None:
-        metrics[f"best/{cfg.monitor}"] = float(checkpoint.best_model_score)
+    record = RunRecord.start(run_dir, cfg, resumed=resume_from is not None)
+    with record.tracking(trainer):
+        trainer.fit(module, datamodule=datamodule, ckpt_path=resume_from)
+        metrics = final_metrics(trainer)
+        checkpoint = trainer.checkpoint_callback
+        if checkpoint is not None and checkpoint.best_model_score is not None:
+            metrics[f"best/{cfg.monitor}"] = float(checkpoint.best_model_score)
 
-    if cfg.run_test:
-        best = checkpoint.best_model_path if checkpoint is not None else ""
-        trainer.test(module, datamodule=datamodule, ckpt_path=best or None, verbose=False)
-        metrics.update({k: v for k, v in final_metrics(trainer).items() if k.startswith("test/")})
+        if cfg.run_test:
+            best = checkpoint.best_model_path if checkpoint is not None else ""
+            trainer.test(module, datamodule=datamodule, ckpt_path=best or None, verbose=False)
+            metrics.update(
+                {k: v for k, v in final_metrics(trainer).items() if k.startswith("test/")}
+            )
 
-    write_summary(trainer, cfg, metrics)
+        write_summary(trainer, cfg, metrics)
+    record.finish(RunStatus.COMPLETED, trainer, metrics)
     return metrics

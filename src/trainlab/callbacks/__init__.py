@@ -1,5 +1,7 @@
 """Lightning callbacks trainlab adds to every run."""
 
+from trainlab.callbacks.divergence import DivergedError, DivergenceDetector
 from trainlab.callbacks.gradient_norms import GradientNormLogger
+from trainlab.callbacks.rng_state import GlobalRNGState
 
-__all__ = ["GradientNormLogger"]
+__all__ = ["DivergedError", "DivergenceDetector", "GlobalRNGState", "GradientNormLogger"]

@@ -91,6 +91,8 @@ class TrainConfig:
     compile: bool = False
     grad_norms: GradNormConfig = field(default_factory=GradNormConfig)
     checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
+    # Continue this run directory's run from its checkpoints/last.ckpt (scripts/rerun.py --resume).
+    resume: bool = False
 
     def __post_init__(self) -> None:
         if self.monitor_mode not in ("min", "max"):

@@ -1,0 +1,29 @@
+"""A Hydra callback that keeps a new run out of a directory where a run already ran."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+
+
+class FreshRunDirGuard(Callback):
+    """Stops before Hydra writes anything when ``hydra.run.dir`` already holds a run.
+
+    Run directories carry microseconds, so this only bites when a directory is given by hand;
+    ``train()`` checks again, but by then Hydra would have rewritten the old run's ``.hydra/``.
+    """
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from trainlab.errors import ConfigError
+        from trainlab.run_record import check_fresh_run_dir
+
+        run_dir = Path(str(OmegaConf.select(config, "hydra.run.dir")))
+        try:
+            check_fresh_run_dir(run_dir, resume=bool(config.get("resume", False)))
+        except ConfigError as error:
+            print(f"trainlab: error: {error}", file=sys.stderr)
+            sys.exit(2)

@@ -1,0 +1,51 @@
+"""Running trainlab's scripts as a user does, and reading back what the runs wrote."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from trainlab.paths import PROJECT_ROOT
+
+TRAIN = PROJECT_ROOT / "scripts" / "train.py"
+RERUN = PROJECT_ROOT / "scripts" / "rerun.py"
+
+
+def run_script(script: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """``python script args`` to completion, output captured."""
+    return subprocess.run(
+        [sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def scalars(run_dir: Path) -> dict[str, list[tuple[int, float]]]:
+    """Every TensorBoard scalar of ``run_dir`` as ``tag -> [(step, value), ...]``, as read back."""
+    events = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})
+    events.Reload()
+    return {
+        tag: [(event.step, event.value) for event in events.Scalars(tag)]
+        for tag in events.Tags()["scalars"]
+    }
+
+
+def record(run_dir: Path) -> dict[str, Any]:
+    """The run's ``run.json``."""
+    return json.loads((run_dir / "run.json").read_text())
+
+
+def file_bytes(directory: Path) -> dict[str, bytes]:
+    """Every file under ``directory`` by relative path, with its content."""
+    return {
+        str(path.relative_to(directory)): path.read_bytes()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }

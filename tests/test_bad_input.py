@@ -1,0 +1,77 @@
+"""Bad input costs a message before any training: exit code, message, no checkpoints, and no
+earlier run's file touched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FAST_OVERRIDES
+from tests.subprocess_runs import RERUN, TRAIN, file_bytes, run_script
+
+# (overrides, exit code, what the message must say): the bad value and what is allowed.
+BAD_INPUT = {
+    "unknown loss": (["loss=xyz"], 1, ["Could not find 'loss/xyz'", "Available options", "cross_entropy", "bce_with_logits"]),
+    "unknown activation": (["activation=xyz"], 1, ["Could not find 'activation/xyz'", "leaky_relu", "tanh"]),
+    "unknown optimizer": (["optimizer=xyz"], 1, ["Could not find 'optimizer/xyz'", "adamw", "sgd"]),
+    "unknown data": (["data=xyz"], 1, ["Could not find 'data/xyz'", "multiclass", "regression"]),
+    "unknown model": (["model=xyz"], 1, ["Could not find 'model/xyz'", "cifar_cnn", "mlp"]),
+    "misspelled key": (["optimizer.lrr=0.1"], 1, ["Could not override 'optimizer.lrr'", "Key 'lrr' is not in struct"]),
+    "misspelled top-level key": (["sed=1"], 1, ["Could not override 'sed'", "Key 'sed' not in 'TrainConfig'"]),
+    "wrong type": (["optimizer.lr=abc"], 2, ["Invalid optimizer.lr: Value 'abc' of type 'str' could not be converted to Float", "SGD accepts: lr: float"]),
+    "wrong type in the schema": (["trainer.max_epochs=abc"], 1, ["trainer.max_epochs=abc", "'abc' of type 'str' could not be converted to Integer"]),
+    "negative learning rate": (["optimizer.lr=-1"], 2, ["Invalid learning rate: -1.0; optimizer.lr must be >= 0"]),
+    "zero epochs": (["trainer.max_epochs=0"], 2, ["trainer.max_epochs must be >= 1 (or -1 for no limit), got 0"]),
+    "negative validation fraction": (["data.val_size=-0.2"], 2, ["data.val_size must be a count >= 1 or a fraction in (0, 1), got -0.2"]),
+    "zero samples": (["data.n_samples=0"], 2, ["data.n_samples must be >= 3, got 0"]),
+    "classification loss on regression": (["data=regression", "loss=cross_entropy"], 2, ["Loss 'cross_entropy' does not support regression data", "Losses for regression data: huber, l1, mse, mse_output_penalty, smooth_l1, sse."]),
+    "binary loss on multiclass": (["data=multiclass", "loss=bce"], 2, ["Loss 'bce' does not support multiclass data (it supports: binary)", "Losses for multiclass data: cross_entropy, huber, l1, mse, mse_output_penalty, nll, smooth_l1, sse."]),
+    "resume with nothing to resume": (["resume=true"], 2, ["resume=true but", "last.ckpt does not exist"]),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def earlier_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished run whose files no later mistake may change."""
+    run_dir = tmp_path_factory.mktemp("earlier") / "run"
+    result = run_script(TRAIN, *FAST_OVERRIDES, f"hydra.run.dir={run_dir}")
+    assert result.returncode == 0, result.stderr
+    return run_dir
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(BAD_INPUT))
+def test_bad_input_fails_before_training(case: str, earlier_run: Path, tmp_path: Path) -> None:
+    overrides, exit_code, expected = BAD_INPUT[case]
+    before = file_bytes(earlier_run)
+    run_dir = tmp_path / "run"
+    result = run_script(TRAIN, *FAST_OVERRIDES, *overrides, f"hydra.run.dir={run_dir}")
+    assert result.returncode == exit_code, result.stderr
+    for text in expected:
+        assert text in result.stderr, result.stderr
+    if exit_code == 2:
+        assert "trainlab: error: " in result.stderr
+    assert not (run_dir / "checkpoints").exists()
+    assert not list(run_dir.glob("events.out.tfevents.*"))
+    assert file_bytes(earlier_run) == before
+
+
+@pytest.mark.slow
+def test_a_fresh_run_into_an_earlier_runs_directory_is_refused(earlier_run: Path) -> None:
+    before = file_bytes(earlier_run)
+    result = run_script(TRAIN, *FAST_OVERRIDES, "seed=1", f"hydra.run.dir={earlier_run}")
+    assert result.returncode == 2
+    assert f"trainlab: error: {earlier_run} already holds a run (run.json exists)" in result.stderr
+    assert "resume=true" in result.stderr
+    assert file_bytes(earlier_run) == before  # .hydra/ and train.log included
+
+
+@pytest.mark.slow
+def test_rerun_of_a_folder_that_is_not_a_run(earlier_run: Path, tmp_path: Path) -> None:
+    before = file_bytes(earlier_run)
+    for args in ([str(tmp_path)], [str(tmp_path), "--resume"], [str(earlier_run.parent)]):
+        result = run_script(RERUN, *args)
+        assert result.returncode == 2, args
+        assert "is not a trainlab run directory: it has no run.json" in result.stderr
+    assert file_bytes(earlier_run) == before

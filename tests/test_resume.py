@@ -1,0 +1,148 @@
+"""Resuming after a crash: atomic checkpoints, RNG states, and a SIGKILLed run continued exactly."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from tests.conftest import compose_config
+from tests.subprocess_runs import RERUN, TRAIN, record, run_script, scalars
+from trainlab.callbacks import GlobalRNGState
+from trainlab.checkpoint_io import AtomicCheckpointIO
+from trainlab.errors import ConfigError
+from trainlab.run_record import write_record
+from trainlab.train import train
+
+# 900 training samples in batches of 16: 57 steps per epoch, a few seconds per epoch.
+RESUME_RUN = (
+    "data.n_samples=1500", "data.batch_size=16", "trainer.max_epochs=3",
+    "trainer.accelerator=cpu", "trainer.enable_progress_bar=false", "trainer.log_every_n_steps=5",
+)  # fmt: skip
+
+
+def test_checkpoints_are_replaced_atomically(tmp_path: Path) -> None:
+    io = AtomicCheckpointIO()
+    path = tmp_path / "checkpoints" / "last.ckpt"
+    io.save_checkpoint({"epoch": 1, "weights": torch.arange(3.0)}, path)
+    before = path.read_bytes()
+    with pytest.raises(Exception, match="pickle"):  # a save that fails half-way
+        io.save_checkpoint({"epoch": 2, "unsaveable": lambda: None}, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == ["last.ckpt"]
+    assert torch.load(path, weights_only=True)["epoch"] == 1
+
+
+def test_rng_states_survive_a_weights_only_checkpoint(tmp_path: Path) -> None:
+    callback = GlobalRNGState()
+    random.seed(1), np.random.seed(2), torch.manual_seed(3)
+    torch.save({"rng": callback.state_dict()}, tmp_path / "state.ckpt")
+    expected = (random.random(), np.random.rand(), torch.rand(2))
+    random.seed(9), np.random.seed(9), torch.manual_seed(9)
+    callback.load_state_dict(torch.load(tmp_path / "state.ckpt", weights_only=True)["rng"])
+    restored = (random.random(), np.random.rand(), torch.rand(2))
+    assert restored[:2] == expected[:2] and torch.equal(restored[2], expected[2])
+
+
+def test_resume_without_a_checkpoint_is_refused(tmp_path: Path) -> None:
+    write_record(tmp_path, {"status": "running"})
+    with pytest.raises(ConfigError, match=r"resume=true but .*last.ckpt does not exist"):
+        train(compose_config("logger=none", "resume=true"), tmp_path)
+
+
+def wait_for_training_past_epoch(run_dir: Path, epoch: int, process: subprocess.Popen) -> int:
+    """Block until last.ckpt of ``epoch`` exists and TensorBoard shows a later training step."""
+    checkpoint = run_dir / "checkpoints" / "last.ckpt"
+    events = None
+    saved_step = None
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and process.poll() is None:
+        if saved_step is None and checkpoint.is_file():
+            state = torch.load(checkpoint, weights_only=True, map_location="cpu")
+            if state["epoch"] == epoch:
+                saved_step = state["global_step"]
+                events = EventAccumulator(str(run_dir))
+        if events is not None:
+            events.Reload()
+            if "train/loss_step" in events.Tags()["scalars"]:
+                steps = [e.step for e in events.Scalars("train/loss_step")]
+                if max(steps) > saved_step + 5:
+                    return saved_step
+        time.sleep(0.05)
+    raise AssertionError(f"training never got past epoch {epoch}'s checkpoint")
+
+
+@pytest.mark.slow
+def test_a_run_killed_mid_training_resumes_to_exactly_the_same_numbers(tmp_path: Path) -> None:
+    full, killed = tmp_path / "full", tmp_path / "killed"
+    assert run_script(TRAIN, *RESUME_RUN, f"hydra.run.dir={full}").returncode == 0
+
+    process = subprocess.Popen(
+        [sys.executable, str(TRAIN), *RESUME_RUN, f"hydra.run.dir={killed}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        saved_step = wait_for_training_past_epoch(killed, 0, process)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    before = record(killed)
+    assert before["status"] == "running"  # what kill -9 leaves behind
+    shutil.copy(killed / "checkpoints" / "last.ckpt", tmp_path / "before-resume.ckpt")
+
+    result = run_script(RERUN, str(killed), "--resume")
+    assert result.returncode == 0, result.stderr
+
+    resumed = record(killed)
+    assert resumed["status"] == "completed" and len(resumed["resumed_at"]) == 1
+    assert resumed["started_at"] == before["started_at"] < resumed["resumed_at"][0]
+    assert (resumed["command"], resumed["overrides"]) == (before["command"], before["overrides"])
+    assert resumed["final_metrics"] == record(full)["final_metrics"]
+    assert (resumed["epochs_completed"], resumed["global_step"]) == (3, 3 * 57)
+    assert saved_step == 57
+    # Curves continue: every tag has the same (step, value) pairs, none twice, none missing.
+    assert scalars(killed) == scalars(full)
+
+
+@pytest.mark.slow
+def test_resume_refuses_a_completed_run(tmp_path: Path) -> None:
+    write_record(tmp_path, {"status": "completed"})
+    (tmp_path / ".hydra").mkdir()
+    (tmp_path / ".hydra" / "overrides.yaml").write_text("[]\n")
+    result = run_script(RERUN, str(tmp_path), "--resume")
+    assert result.returncode == 2
+    assert "completed; there is nothing to resume" in result.stderr
+
+
+@pytest.mark.slow
+def test_sigterm_is_recorded_as_interrupted_and_the_run_resumes(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, str(TRAIN), *RESUME_RUN, f"hydra.run.dir={run_dir}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for_training_past_epoch(run_dir, 0, process)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert (
+        f"stopped by SIGTERM; continue with: python scripts/rerun.py {run_dir} --resume" in stderr
+    )
+    stopped = record(run_dir)
+    assert stopped["status"] == "interrupted" and 57 < stopped["global_step"] < 3 * 57
+
+    assert run_script(RERUN, str(run_dir), "--resume").returncode == 0
+    assert record(run_dir)["status"] == "completed"
+    assert record(run_dir)["global_step"] == 3 * 57
