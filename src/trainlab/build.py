@@ -21,7 +21,11 @@ from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
 from trainlab.activations import ACTIVATIONS
-from trainlab.callbacks import GradientNormLogger
+from trainlab.callbacks import (
+    ActivationHistogramLogger,
+    GradientNormLogger,
+    WeightHistogramLogger,
+)
 from trainlab.config.params import check_params
 from trainlab.config.schema import TrainConfig
 from trainlab.errors import ConfigError
@@ -128,7 +132,7 @@ def build_logger(cfg: DictConfig, run_dir: Path) -> Logger | None:
 
 
 def build_callbacks(cfg: DictConfig, run_dir: Path) -> list[L.Callback]:
-    """Gradient-norm logging and checkpointing, as switched on in ``cfg``."""
+    """Gradient norms, histograms and checkpointing, as switched on in ``cfg``."""
     callbacks: list[L.Callback] = []
     if cfg.grad_norms.enabled:
         callbacks.append(
@@ -136,6 +140,10 @@ def build_callbacks(cfg: DictConfig, run_dir: Path) -> list[L.Callback]:
                 per_layer=cfg.grad_norms.per_layer, histograms=cfg.grad_norms.histograms
             )
         )
+    if cfg.histograms.weights:
+        callbacks.append(WeightHistogramLogger())
+    if cfg.histograms.activations:
+        callbacks.append(ActivationHistogramLogger())
     if cfg.checkpoint.enabled:
         callbacks.append(
             ModelCheckpoint(

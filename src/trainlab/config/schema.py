@@ -66,6 +66,14 @@ class GradNormConfig:
 
 
 @dataclass
+class HistogramConfig:
+    """Optional weight and activation histograms in TensorBoard, on logging steps only."""
+
+    weights: bool = False
+    activations: bool = False
+
+
+@dataclass
 class CheckpointConfig:
     """``last.ckpt`` and ``best.ckpt`` (by ``monitor``) in the run's ``checkpoints/``."""
 
@@ -89,6 +97,7 @@ class TrainConfig:
     monitor_mode: str = "min"
     run_test: bool = True
     grad_norms: GradNormConfig = field(default_factory=GradNormConfig)
+    histograms: HistogramConfig = field(default_factory=HistogramConfig)
     checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
 
     def __post_init__(self) -> None:

@@ -1,0 +1,70 @@
+"""Loss curves and total gradient norm of every run, one PNG, legible with a dozen runs or more."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display on servers and in CI
+
+import matplotlib.pyplot as plt
+
+from trainlab.compare.reader import RunSummary
+
+PANELS = (
+    ("train/loss_step", "train loss"),
+    ("val/loss", "validation loss"),
+    ("grad_norm/total", "total gradient norm"),
+)
+# 20 distinct colours, then the same colours with other line styles: 80 runs stay apart.
+_STYLES = ("-", "--", ":", "-.")
+
+
+def plot_runs(
+    runs: Sequence[RunSummary], path: Path | str, log_scale: bool = False, title: str = ""
+) -> Path:
+    """Draw each run's train/val loss and total gradient norm against the step into ``path``."""
+    path = Path(path)
+    colours = plt.get_cmap("tab20").colors
+    styles = [(c, s) for s in _STYLES for c in colours]
+    fig, axes = plt.subplots(1, len(PANELS), figsize=(5 * len(PANELS) + 3, 4.5))
+    for run, (colour, style) in zip(runs, itertools.cycle(styles)):
+        label = f"{run.label()} [{run.status}]" if run.status != "completed" else run.label()
+        for ax, (tag, _) in zip(axes, PANELS, strict=True):
+            points = [(s, v) for s, v in run.curves.get(tag, []) if math.isfinite(v)]
+            if points:
+                steps, values = zip(*points, strict=True)
+                ax.plot(steps, values, color=colour, linestyle=style, linewidth=1.4, label=label)
+    for ax, (_, name) in zip(axes, PANELS, strict=True):
+        ax.set_title(name)
+        ax.set_xlabel("step")
+        ax.grid(alpha=0.3)
+        if log_scale and ax.has_data():
+            ax.set_yscale("log")
+    handles, labels = axes[0].get_legend_handles_labels()
+    for ax in axes[1:]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    columns = 1 if len(labels) <= 20 else 2
+    fig.legend(
+        handles,
+        labels,
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        ncols=columns,
+        fontsize="small",
+        frameon=False,
+    )
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return path
