@@ -14,6 +14,7 @@ matplotlib.use("Agg")  # files only: no display on servers and in CI
 import matplotlib.pyplot as plt
 
 from trainlab.compare.reader import RunSummary
+from trainlab.compare.table import varying_choices
 
 PANELS = (
     ("train/loss_step", "train loss"),
@@ -24,16 +25,26 @@ PANELS = (
 _STYLES = ("-", "--", ":", "-.")
 
 
+def line_styles(count: int) -> list[tuple[tuple[float, float, float], str]]:
+    """``count`` (colour, line style) pairs, all distinct for up to 80 runs."""
+    tab20 = plt.get_cmap("tab20").colors
+    # Dark shades first: the first ten runs get ten clearly different hues.
+    colours = tab20[0::2] + tab20[1::2]
+    pairs = [(colour, style) for style in _STYLES for colour in colours]
+    return list(itertools.islice(itertools.cycle(pairs), count))
+
+
 def plot_runs(
     runs: Sequence[RunSummary], path: Path | str, log_scale: bool = False, title: str = ""
 ) -> Path:
     """Draw each run's train/val loss and total gradient norm against the step into ``path``."""
     path = Path(path)
-    colours = plt.get_cmap("tab20").colors
-    styles = [(c, s) for s in _STYLES for c in colours]
     fig, axes = plt.subplots(1, len(PANELS), figsize=(5 * len(PANELS) + 3, 4.5))
-    for run, (colour, style) in zip(runs, itertools.cycle(styles)):
-        label = f"{run.label()} [{run.status}]" if run.status != "completed" else run.label()
+    keys = varying_choices(runs)
+    for run, (colour, style) in zip(runs, line_styles(len(runs)), strict=True):
+        label = ",".join(f"{k}={run.choices[k]}" for k in keys if k in run.choices) or run.name
+        if run.status != "completed":
+            label += f" [{run.status}]"
         for ax, (tag, _) in zip(axes, PANELS, strict=True):
             points = [(s, v) for s, v in run.curves.get(tag, []) if math.isfinite(v)]
             if points:

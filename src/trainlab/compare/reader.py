@@ -65,10 +65,6 @@ class RunSummary:
         """The best value of the monitored metric over the run."""
         return self.best_metrics.get(self.monitor)
 
-    def label(self) -> str:
-        """The run's chosen values, ``loss=mse,optimizer=adam``, or its folder name."""
-        return ",".join(f"{k}={v}" for k, v in self.choices.items()) or self.name
-
 
 def find_run_dirs(sweep_dir: Path) -> list[Path]:
     """Every folder under ``sweep_dir`` (itself included) that holds a run, sorted by path."""
