@@ -127,7 +127,9 @@ def test_hparams_tab_shows_choices_and_final_metrics(tensorboard: TensorBoard) -
     diverged = [values for _, values in hp_values if values["hp/val_loss"] == "NaN"]
     assert len(diverged) == 1
     finite = {pair: values for pair, values in hp_values if values["hp/val_loss"] != "NaN"}
-    assert set(finite) == {(loss, opt) for loss in ("mse", "cross_entropy") for opt in ("sgd", "adam")}
+    assert set(finite) == {
+        (loss, opt) for loss in ("mse", "cross_entropy") for opt in ("sgd", "adam")
+    }
     for values in finite.values():
         assert 0.0 < values["hp/val_loss"] < 10.0
         assert 0.0 <= values["hp/test_acc"] <= 1.0
