@@ -16,13 +16,17 @@ import matplotlib.pyplot as plt
 from trainlab.compare.reader import RunSummary
 from trainlab.compare.table import varying_choices
 
-PANELS = (
-    ("train/loss_step", "train loss"),
-    ("val/loss", "validation loss"),
-    ("grad_norm/total", "total gradient norm"),
-)
+LOSS_PANELS = (("train/loss_step", "train loss"), ("val/loss", "validation loss"))
+GRAD_PANEL = ("grad_norm/total", "total gradient norm")
 # 20 distinct colours, then the same colours with other line styles: 80 runs stay apart.
 _STYLES = ("-", "--", ":", "-.")
+
+
+def panels_for(runs: Sequence[RunSummary]) -> list[tuple[str, str]]:
+    """(tag, title) of each subplot: losses, the monitored metric if not a loss, gradient norm."""
+    monitors = list(dict.fromkeys(run.monitor for run in runs))
+    extra = [(tag, tag) for tag in monitors if tag not in dict(LOSS_PANELS)]
+    return [*LOSS_PANELS, *extra, GRAD_PANEL]
 
 
 def line_styles(count: int) -> list[tuple[tuple[float, float, float], str]]:
@@ -37,20 +41,21 @@ def line_styles(count: int) -> list[tuple[tuple[float, float, float], str]]:
 def plot_runs(
     runs: Sequence[RunSummary], path: Path | str, log_scale: bool = False, title: str = ""
 ) -> Path:
-    """Draw each run's train/val loss and total gradient norm against the step into ``path``."""
+    """Draw each run's losses, monitored metric and total gradient norm per step into ``path``."""
     path = Path(path)
-    fig, axes = plt.subplots(1, len(PANELS), figsize=(5 * len(PANELS) + 3, 4.5))
+    panels = panels_for(runs)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels) + 3, 4.5))
     keys = varying_choices(runs)
     for run, (colour, style) in zip(runs, line_styles(len(runs)), strict=True):
         label = ",".join(f"{k}={run.choices[k]}" for k in keys if k in run.choices) or run.name
         if run.status != "completed":
             label += f" [{run.status}]"
-        for ax, (tag, _) in zip(axes, PANELS, strict=True):
+        for ax, (tag, _) in zip(axes, panels, strict=True):
             points = [(s, v) for s, v in run.curves.get(tag, []) if math.isfinite(v)]
             if points:
                 steps, values = zip(*points, strict=True)
                 ax.plot(steps, values, color=colour, linestyle=style, linewidth=1.4, label=label)
-    for ax, (_, name) in zip(axes, PANELS, strict=True):
+    for ax, (_, name) in zip(axes, panels, strict=True):
         ax.set_title(name)
         ax.set_xlabel("step")
         ax.grid(alpha=0.3)
