@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import shutil
 from pathlib import Path
 
 import matplotlib.image
@@ -119,6 +120,29 @@ def test_plot_gives_two_dozen_runs_distinct_lines() -> None:
     # The first 20 differ by colour alone; past tab20's colours the line style changes.
     assert {style for _, style in styles[:20]} == {"-"}
     assert styles[20][1] != "-"
+
+
+def test_run_record_is_preferred_over_event_files(generated_sweep: Path, tmp_path: Path) -> None:
+    source = next(generated_sweep.glob("*loss=mse*optimizer=sgd*"))
+    copy = tmp_path / "sweep" / source.name
+    shutil.copytree(source, copy)
+    record = {
+        "status": "failed",
+        "overrides": ["loss=mse", "optimizer=sgd"],
+        "job_num": 7,
+        "wall_time_s": 12.5,
+        "final_metrics": {"val/loss": 0.25},
+        "best_metrics": {"val/loss": 0.2},
+        "epochs_completed": 1,
+        "error": "RuntimeError: out of memory",
+    }
+    (copy / "run.json").write_text(json.dumps(record))
+    (run,) = read_sweep(tmp_path / "sweep")
+    assert (run.status, run.job_num, run.wall_time_s, run.epochs) == ("failed", 7, 12.5, 1)
+    assert (run.final_monitor, run.best_monitor) == (0.25, 0.2)
+    assert run.choices == {"loss": "mse", "optimizer": "sgd"}
+    assert run.error == "RuntimeError: out of memory"
+    assert "val/loss" in run.curves  # curves still come from the event files
 
 
 def test_folder_without_runs_exits_2_with_a_clear_message(tmp_path: Path) -> None:

@@ -87,6 +87,8 @@ def test_vanishing_gradients_starve_the_first_layer_under_sigmoid(tmp_path: Path
         "experiment=vanishing_gradients",
         "activation=sigmoid,relu",
         *QUICK,
+        "trainer.max_epochs=1",
+        "grad_norms.histograms=false",
         f"hydra.sweep.dir={sweep}",
     )
     assert result.returncode == 0, result.stderr
@@ -95,7 +97,7 @@ def test_vanishing_gradients_starve_the_first_layer_under_sigmoid(tmp_path: Path
     assert all("experiment=" not in run.name for run in runs.values())
     first = {name: mean(run.curves["grad_norm/hidden1"]) for name, run in runs.items()}
     last = {name: mean(run.curves["grad_norm/hidden8"]) for name, run in runs.items()}
-    # Measured: sigmoid ~4e-8 vs relu ~1e-4 at hidden1, while hidden8 is similar (~1e-2).
+    # Measured: hidden1 ~4e-8 under sigmoid vs ~1e-4 under relu; hidden8 ~1e-2..1e-1 under both.
     assert first["sigmoid"] < first["relu"] / 100
     assert first["sigmoid"] < last["sigmoid"] / 1e4
 

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
+from omegaconf import DictConfig
 from tensorboard.backend.event_processing.event_accumulator import HISTOGRAMS, EventAccumulator
 
 from tests.conftest import FAST_OVERRIDES, TRAIN_SCRIPT, run_script
+from trainlab.build import build_callbacks
+from trainlab.callbacks import (
+    ActivationHistogramLogger,
+    GradientNormLogger,
+    WeightHistogramLogger,
+)
 from trainlab.compare import read_sweep
 
 QUICK = (*FAST_OVERRIDES, "run_test=false", "checkpoint.enabled=false")
@@ -57,13 +65,13 @@ def test_histograms_are_written_per_layer_when_switched_on(generated_sweep: Path
     assert first.min >= 0.0 and first.max > 0.0
 
 
-def test_histograms_are_off_by_default(tmp_path: Path) -> None:
-    run_dir = tmp_path / "run"
-    result = run_script(TRAIN_SCRIPT, *QUICK, f"hydra.run.dir={run_dir}")
-    assert result.returncode == 0, result.stderr
-    events = EventAccumulator(str(run_dir))
-    events.Reload()
-    assert events.Tags()["histograms"] == []
+def test_histograms_are_off_by_default(make_config: Callable[..., DictConfig]) -> None:
+    kinds = {type(c) for c in build_callbacks(make_config(), Path("unused"))}
+    assert GradientNormLogger in kinds
+    assert not kinds & {WeightHistogramLogger, ActivationHistogramLogger}
+    cfg = make_config("histograms.weights=true", "histograms.activations=true")
+    kinds = {type(c) for c in build_callbacks(cfg, Path("unused"))}
+    assert {WeightHistogramLogger, ActivationHistogramLogger} <= kinds
 
 
 @pytest.mark.slow
