@@ -93,6 +93,7 @@ class ActivationHistogramLogger(L.Callback):
         self._outputs.clear()
 
     def _recorder(self, name: str) -> Any:
+        # layer_name drops a parameter suffix and wrapper modules: model.layers.act1 → act1.
         key = layer_name(name + ".output")
 
         def record(module: nn.Module, inputs: Any, output: torch.Tensor) -> None:
