@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
 from trainlab.config.schema import register_schema
-from trainlab.paths import CONFIG_DIR
+from trainlab.paths import CONFIG_DIR, PROJECT_ROOT
 
 # Small data and few epochs: each run takes about a second on 2 CPU cores.
 FAST_OVERRIDES = (
@@ -34,3 +37,43 @@ def compose_config(*overrides: str, fast: bool = True) -> DictConfig:
 def make_config() -> Callable[..., DictConfig]:
     """A function composing the real config with fast defaults and extra overrides."""
     return compose_config
+
+
+TRAIN_SCRIPT = PROJECT_ROOT / "scripts" / "train.py"
+
+
+def run_script(script: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """``python <script> args...`` as a user runs it, output captured."""
+    return subprocess.run(
+        [sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def generated_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real sweep folder shared by the sweep, compare and TensorBoard tests.
+
+    Four completed runs (loss × optimizer) with every histogram switched on, then, into the same
+    folder, a second sweep whose first job diverges (lr=1e6) and whose second job fails on a
+    bad value; that second sweep exits 2 like any sweep with a failed job.
+    """
+    sweep = tmp_path_factory.mktemp("sweep") / "multirun"
+    common = (*FAST_OVERRIDES, f"hydra.sweep.dir={sweep}")
+    grid = run_script(
+        TRAIN_SCRIPT,
+        "-m",
+        "loss=mse,cross_entropy",
+        "optimizer=sgd,adam",
+        "grad_norms.histograms=true",
+        "histograms.weights=true",
+        "histograms.activations=true",
+        *common,
+    )
+    assert grid.returncode == 0, grid.stderr
+    broken = run_script(TRAIN_SCRIPT, "-m", "optimizer.lr=1e6,abc", *common)
+    assert broken.returncode == 2, broken.stderr
+    return sweep

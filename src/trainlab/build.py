@@ -21,7 +21,13 @@ from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
 from trainlab.activations import ACTIVATIONS
-from trainlab.callbacks import DivergenceDetector, GlobalRNGState, GradientNormLogger
+from trainlab.callbacks import (
+    ActivationHistogramLogger,
+    DivergenceDetector,
+    GlobalRNGState,
+    GradientNormLogger,
+    WeightHistogramLogger,
+)
 from trainlab.checkpoint_io import AtomicCheckpointIO
 from trainlab.config.params import check_params
 from trainlab.config.schema import TrainConfig
@@ -147,7 +153,7 @@ def build_logger(cfg: DictConfig, run_dir: Path, purge_step: int | None = None) 
 
 
 def build_callbacks(cfg: DictConfig, run_dir: Path) -> list[L.Callback]:
-    """Divergence detection, RNG states for resuming, gradient norms and checkpoints."""
+    """Divergence detection, RNG states for resuming, gradient norms, histograms, checkpoints."""
     callbacks: list[L.Callback] = [DivergenceDetector(), GlobalRNGState()]
     if cfg.grad_norms.enabled:
         callbacks.append(
@@ -155,6 +161,10 @@ def build_callbacks(cfg: DictConfig, run_dir: Path) -> list[L.Callback]:
                 per_layer=cfg.grad_norms.per_layer, histograms=cfg.grad_norms.histograms
             )
         )
+    if cfg.histograms.weights:
+        callbacks.append(WeightHistogramLogger())
+    if cfg.histograms.activations:
+        callbacks.append(ActivationHistogramLogger())
     if cfg.checkpoint.enabled:
         callbacks.append(
             ModelCheckpoint(

@@ -2,6 +2,14 @@
 
 from trainlab.callbacks.divergence import DivergedError, DivergenceDetector
 from trainlab.callbacks.gradient_norms import GradientNormLogger
+from trainlab.callbacks.histograms import ActivationHistogramLogger, WeightHistogramLogger
 from trainlab.callbacks.rng_state import GlobalRNGState
 
-__all__ = ["DivergedError", "DivergenceDetector", "GlobalRNGState", "GradientNormLogger"]
+__all__ = [
+    "ActivationHistogramLogger",
+    "DivergedError",
+    "DivergenceDetector",
+    "GlobalRNGState",
+    "GradientNormLogger",
+    "WeightHistogramLogger",
+]

@@ -66,6 +66,14 @@ class GradNormConfig:
 
 
 @dataclass
+class HistogramConfig:
+    """Optional weight and activation histograms in TensorBoard, on logging steps only."""
+
+    weights: bool = False
+    activations: bool = False
+
+
+@dataclass
 class CheckpointConfig:
     """``last.ckpt`` and ``best.ckpt`` (by ``monitor``) in the run's ``checkpoints/``."""
 
@@ -90,6 +98,7 @@ class TrainConfig:
     run_test: bool = True
     compile: bool = False
     grad_norms: GradNormConfig = field(default_factory=GradNormConfig)
+    histograms: HistogramConfig = field(default_factory=HistogramConfig)
     checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
     # Continue this run directory's run from its checkpoints/last.ckpt (scripts/rerun.py --resume).
     resume: bool = False

@@ -1,0 +1,102 @@
+"""Weight and activation histograms in TensorBoard, written on logging steps only.
+
+Lightning has no built-in callback for these; both follow :class:`GradientNormLogger`: they gate
+on the flag Lightning uses for its own logging, so other steps pay nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import torch
+from torch import nn
+from torch.utils.hooks import RemovableHandle
+
+from trainlab.activations import ACTIVATIONS
+from trainlab.callbacks.gradient_norms import layer_name
+
+WEIGHT_TAG = "weight_hist/{}"
+ACTIVATION_TAG = "activation_hist/{}"
+
+
+def _writers(trainer: L.Trainer) -> list[Any]:
+    """The loggers' TensorBoard ``SummaryWriter``-like objects (those with ``add_histogram``)."""
+    writers = (getattr(logger, "experiment", None) for logger in trainer.loggers)
+    return [writer for writer in writers if hasattr(writer, "add_histogram")]
+
+
+def _logging_step(trainer: L.Trainer) -> bool:
+    return bool(trainer.loggers) and trainer._logger_connector.should_update_logs
+
+
+def activation_types() -> tuple[type[nn.Module], ...]:
+    """Module classes registered as activations (``nn.ReLU``, ``nn.Sigmoid``, ``ScaledTanh``...)."""
+    factories = (ACTIVATIONS.get(name).factory for name in ACTIVATIONS.names())
+    return tuple({f for f in factories if isinstance(f, type) and issubclass(f, nn.Module)})
+
+
+class WeightHistogramLogger(L.Callback):
+    """Logs ``weight_hist/<layer>``: all parameters of each layer, before the optimizer step."""
+
+    def on_before_optimizer_step(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, optimizer: torch.optim.Optimizer
+    ) -> None:
+        writers = _writers(trainer)
+        if not writers or not _logging_step(trainer):
+            return
+        step = trainer.fit_loop.epoch_loop._batches_that_stepped
+        by_layer: dict[str, list[torch.Tensor]] = {}
+        for name, parameter in pl_module.named_parameters():
+            by_layer.setdefault(layer_name(name), []).append(parameter.detach().reshape(-1))
+        for layer, parts in by_layer.items():
+            values = torch.cat(parts).float().cpu()
+            for writer in writers:
+                writer.add_histogram(WEIGHT_TAG.format(layer), values, step)
+
+
+class ActivationHistogramLogger(L.Callback):
+    """Logs ``activation_hist/<module>``: the outputs of every activation module.
+
+    Forward hooks are attached only for the training batches of logging steps and removed
+    after them, so other batches run without hooks.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._handles: list[RemovableHandle] = []
+        self._outputs: dict[str, torch.Tensor] = {}
+        self._step = 0
+
+    def on_train_batch_start(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, *args: Any
+    ) -> None:
+        if not _writers(trainer) or not _logging_step(trainer):
+            return
+        self._step = trainer.fit_loop.epoch_loop._batches_that_stepped
+        kinds = activation_types()
+        for name, module in pl_module.named_modules():
+            if isinstance(module, kinds):
+                self._handles.append(module.register_forward_hook(self._recorder(name)))
+
+    def on_train_batch_end(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, *args: Any
+    ) -> None:
+        if not self._handles:
+            return
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+        for name, output in self._outputs.items():
+            for writer in _writers(trainer):
+                writer.add_histogram(ACTIVATION_TAG.format(name), output, self._step)
+        self._outputs.clear()
+
+    def _recorder(self, name: str) -> Any:
+        # layer_name drops a parameter suffix and wrapper modules: model.layers.act1 → act1.
+        key = layer_name(name + ".output")
+
+        def record(module: nn.Module, inputs: Any, output: torch.Tensor) -> None:
+            self._outputs[key] = output.detach().float().cpu()
+
+        return record

@@ -1,0 +1,152 @@
+"""``scripts/compare.py`` on a real sweep: rows, sorting, statuses, formats, the plot."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import shutil
+from pathlib import Path
+
+import matplotlib.image
+import pytest
+
+from tests.conftest import run_script
+from trainlab.compare import read_sweep
+from trainlab.compare.table import render, sort_runs
+from trainlab.paths import PROJECT_ROOT
+
+COMPARE = PROJECT_ROOT / "scripts" / "compare.py"
+GRID = {(loss, opt) for loss in ("mse", "cross_entropy") for opt in ("sgd", "adam")}
+
+pytestmark = pytest.mark.slow  # the shared sweep takes about half a minute on 2 cores
+
+
+def test_reader_finds_every_run_with_choices_status_and_metrics(generated_sweep: Path) -> None:
+    runs = {run.name: run for run in read_sweep(generated_sweep)}
+    assert len(runs) == 6
+    grid = [r for r in runs.values() if "loss" in r.choices]
+    assert {(r.choices["loss"], r.choices["optimizer"]) for r in grid} == GRID
+    for run in grid:
+        assert run.status == "completed"
+        assert run.epochs == 2
+        assert run.wall_time_s is not None and run.wall_time_s > 0
+        assert run.monitor == "val/loss"
+        assert math.isfinite(run.final_monitor)
+        # The best of the logged series can only be as good as or better than the last value.
+        assert run.best_monitor <= run.final_monitor
+        assert run.final_monitor == pytest.approx(run.curves["val/loss"][-1][1])
+    by_lr = {r.choices.get("optimizer.lr"): r for r in runs.values()}
+    assert by_lr["1000000.0"].status == "diverged"
+    assert math.isnan(by_lr["1000000.0"].final_monitor)
+    assert by_lr["abc"].status in ("failed", "incomplete")
+    assert by_lr["abc"].final_metrics == {}
+    assert sorted(r.job_num for r in grid) == [0, 1, 2, 3]
+
+
+def test_table_lists_all_runs_sorted_by_monitor_with_broken_runs_last(
+    generated_sweep: Path,
+) -> None:
+    result = run_script(COMPARE, str(generated_sweep))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    header, body = lines[0].split(), lines[2:]
+    assert header[:2] == ["run", "loss"]
+    assert {"optimizer", "optimizer.lr", "status", "epochs", "wall_time_s"} <= set(header)
+    assert len(body) == 6
+    runs = sort_runs(read_sweep(generated_sweep))
+    losses = [r.final_monitor for r in runs[:4]]
+    assert losses == sorted(losses)
+    assert [r.status for r in runs[4:]] in (
+        ["diverged", "incomplete"],
+        ["diverged", "failed"],
+    )
+    for line, run in zip(body, runs, strict=True):
+        assert line.startswith(run.name)
+        assert run.status in line
+
+
+def test_sort_by_any_metric_and_descending(generated_sweep: Path) -> None:
+    result = run_script(COMPARE, str(generated_sweep), "--sort", "val/acc", "--descending")
+    assert result.returncode == 0, result.stderr
+    runs = sort_runs(read_sweep(generated_sweep), "val/acc", descending=True)
+    accs = [r.final_metrics["val/acc"] for r in runs if "val/acc" in r.final_metrics]
+    finite = [a for a in accs if math.isfinite(a)]
+    assert finite == sorted(finite, reverse=True)
+    body = result.stdout.splitlines()[2:]
+    assert [line.split()[0] for line in body] == [r.name for r in runs]
+
+
+def test_markdown_csv_and_json_formats(generated_sweep: Path) -> None:
+    runs = sort_runs(read_sweep(generated_sweep))
+    markdown = render(runs, "markdown").splitlines()
+    assert markdown[0].startswith("| run | loss |")
+    assert set(markdown[1].replace("|", "").split()) == {"---"}
+    assert len(markdown) == 2 + 6
+
+    table = list(csv.DictReader(io.StringIO(render(runs, "csv"))))
+    assert [row["run"] for row in table] == [r.name for r in runs]
+    assert float(table[0]["final val/loss"]) == pytest.approx(runs[0].final_monitor, rel=1e-3)
+
+    result = run_script(COMPARE, str(generated_sweep), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    records = json.loads(result.stdout)
+    assert [r["run"] for r in records] == [r.name for r in runs]
+    assert records[0]["final_monitor"] == pytest.approx(runs[0].final_monitor)
+    diverged = next(r for r in records if r["status"] == "diverged")
+    assert diverged["final_monitor"] is None  # NaN is not JSON
+
+
+def test_plot_is_written_and_shows_curves(generated_sweep: Path, tmp_path: Path) -> None:
+    png = tmp_path / "sweep.png"
+    result = run_script(COMPARE, str(generated_sweep), "--plot", str(png), "--log-scale")
+    assert result.returncode == 0, result.stderr
+    assert png.stat().st_size > 20_000
+    pixels = matplotlib.image.imread(png)
+    height, width = pixels.shape[:2]
+    assert width > 1500 and height > 350
+    # Far from blank: many distinct colours (one per run) and real variation.
+    colours = {tuple(p) for p in (pixels[..., :3] * 255).astype(int).reshape(-1, 3)}
+    assert len(colours) > 50
+    assert pixels[..., :3].std() > 0.05
+
+
+def test_plot_gives_two_dozen_runs_distinct_lines() -> None:
+    from trainlab.compare.plot import line_styles
+
+    styles = line_styles(24)
+    assert len(set(styles)) == 24
+    # The first 20 differ by colour alone; past tab20's colours the line style changes.
+    assert {style for _, style in styles[:20]} == {"-"}
+    assert styles[20][1] != "-"
+
+
+def test_run_record_is_preferred_over_event_files(generated_sweep: Path, tmp_path: Path) -> None:
+    source = next(generated_sweep.glob("*loss=mse*optimizer=sgd*"))
+    copy = tmp_path / "sweep" / source.name
+    shutil.copytree(source, copy)
+    record = {
+        "status": "failed",
+        "overrides": ["loss=mse", "optimizer=sgd"],
+        "job_num": 7,
+        "wall_time_s": 12.5,
+        "final_metrics": {"val/loss": 0.25},
+        "best_metrics": {"val/loss": 0.2},
+        "epochs_completed": 1,
+        "error": "RuntimeError: out of memory",
+    }
+    (copy / "run.json").write_text(json.dumps(record))
+    (run,) = read_sweep(tmp_path / "sweep")
+    assert (run.status, run.job_num, run.wall_time_s, run.epochs) == ("failed", 7, 12.5, 1)
+    assert (run.final_monitor, run.best_monitor) == (0.25, 0.2)
+    assert run.choices == {"loss": "mse", "optimizer": "sgd"}
+    assert run.error == "RuntimeError: out of memory"
+    assert "val/loss" in run.curves  # curves still come from the event files
+
+
+def test_folder_without_runs_exits_2_with_a_clear_message(tmp_path: Path) -> None:
+    result = run_script(COMPARE, str(tmp_path))
+    assert result.returncode == 2
+    assert f"trainlab: error: no runs under {tmp_path}" in result.stderr
+    assert result.stdout == ""
