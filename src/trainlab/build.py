@@ -21,9 +21,10 @@ from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
 from trainlab.activations import ACTIVATIONS
-from trainlab.callbacks import GradientNormLogger
+from trainlab.callbacks import GradientNormLogger, InterruptCheckpoint
 from trainlab.config.params import check_params
 from trainlab.config.schema import TrainConfig
+from trainlab.distributed import check_launch, cluster_plugins
 from trainlab.errors import ConfigError
 from trainlab.losses import LOSSES, loss_spec
 from trainlab.module import TrainLabModule
@@ -128,7 +129,7 @@ def build_logger(cfg: DictConfig, run_dir: Path) -> Logger | None:
 
 
 def build_callbacks(cfg: DictConfig, run_dir: Path) -> list[L.Callback]:
-    """Gradient-norm logging and checkpointing, as switched on in ``cfg``."""
+    """Gradient-norm logging and checkpointing (also on SIGTERM), as switched on in ``cfg``."""
     callbacks: list[L.Callback] = []
     if cfg.grad_norms.enabled:
         callbacks.append(
@@ -148,24 +149,31 @@ def build_callbacks(cfg: DictConfig, run_dir: Path) -> list[L.Callback]:
                 auto_insert_metric_name=False,
             )
         )
+        callbacks.append(InterruptCheckpoint(run_dir / "checkpoints" / "last.ckpt"))
     return callbacks
 
 
 def build_trainer(cfg: DictConfig, run_dir: Path) -> L.Trainer:
-    """``lightning.Trainer`` from ``cfg.trainer`` with trainlab's logger and callbacks."""
+    """``lightning.Trainer`` from ``cfg.trainer`` with trainlab's logger and callbacks.
+
+    Refuses (ConfigError) a launch that cannot work, e.g. ``-m`` with ``trainer=ddp``.
+    """
     kwargs = OmegaConf.to_container(cfg.trainer, resolve=True)
     if kwargs.get("enable_progress_bar") is None:
         kwargs["enable_progress_bar"] = sys.stderr.isatty()
     logger = build_logger(cfg, run_dir)
     try:
-        return L.Trainer(
+        trainer = L.Trainer(
             **kwargs,
             default_root_dir=str(run_dir),
             logger=logger if logger is not None else False,
             callbacks=build_callbacks(cfg, run_dir),
+            plugins=cluster_plugins(),
         )
     except (ValueError, TypeError) as error:
         raise ConfigError(f"trainer: {error}") from None
+    check_launch(trainer)
+    return trainer
 
 
 def _instantiate_target(

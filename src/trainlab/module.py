@@ -8,6 +8,7 @@ from typing import Any
 import lightning as L
 import torch
 from torch import nn
+from torchmetrics import MeanMetric
 
 from trainlab.metrics import task_metrics
 from trainlab.optimizers import SCHEDULERS
@@ -38,6 +39,9 @@ class TrainLabModule(L.LightningModule):
         self.optimizer_factory = optimizer_factory
         self.scheduler_config = scheduler
         num_classes = adapter.num_classes
+        # A metric rather than a logged tensor: its epoch mean is synced across DDP ranks once,
+        # at compute; sync_dist on an on_step value would all-reduce on every step.
+        self.train_loss = MeanMetric()
         self.train_metrics = task_metrics(adapter.task, num_classes, prefix="train/")
         self.val_metrics = task_metrics(adapter.task, num_classes, prefix="val/")
         self.test_metrics = task_metrics(adapter.task, num_classes, prefix="test/")
@@ -52,7 +56,8 @@ class TrainLabModule(L.LightningModule):
         inputs, targets = batch
         output = self.model(inputs)
         loss = self.loss(self.adapter.loss_input(output), self.adapter.loss_target(targets))
-        self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True)
+        self.train_loss(loss.detach(), weight=len(inputs))
+        self.log("train/loss", self.train_loss, on_step=True, on_epoch=True, prog_bar=True)
         self.train_metrics.update(self.adapter.predictions(output.detach()), targets)
         return loss
 
@@ -62,8 +67,9 @@ class TrainLabModule(L.LightningModule):
         self.log("train/lr", self.trainer.optimizers[0].param_groups[0]["lr"], on_step=True)
 
     def on_train_epoch_end(self) -> None:
-        self.log_dict(self.train_metrics.compute())
-        self.train_metrics.reset()
+        # The metric objects, not their values: Lightning computes them (synced across DDP ranks
+        # by torchmetrics) and resets them at the epoch's end.
+        self.log_dict(self.train_metrics)
 
     def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
         self._evaluate(batch, "val", self.val_metrics)
@@ -75,7 +81,8 @@ class TrainLabModule(L.LightningModule):
         inputs, targets = batch
         output = self.model(inputs)
         loss = self.loss(self.adapter.loss_input(output), self.adapter.loss_target(targets))
-        self.log(f"{stage}/loss", loss, on_epoch=True, prog_bar=stage == "val")
+        # Epoch-level only, so sync_dist costs one all-reduce per evaluation, not one per step.
+        self.log(f"{stage}/loss", loss, on_epoch=True, prog_bar=stage == "val", sync_dist=True)
         metrics.update(self.adapter.predictions(output), targets)
         self.log_dict(metrics, on_epoch=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from omegaconf import DictConfig
 
 from trainlab.cli.console import route_lightning_logs
 from trainlab.config.schema import register_schema
-from trainlab.errors import ConfigError
+from trainlab.distributed import is_global_zero
+from trainlab.errors import ConfigError, RunInterrupted
 from trainlab.paths import CONFIG_DIR
 
 log = logging.getLogger("trainlab")
@@ -34,6 +36,15 @@ def main(cfg: DictConfig) -> float | None:
         log.error("%s", error)
         print(f"trainlab: error: {error}", file=sys.stderr)
         sys.exit(2)
+    except RunInterrupted as interrupted:
+        log.warning("Interrupted: %s", interrupted)
+        if not is_global_zero():
+            # Exit quietly: a failing extra rank makes Lightning SIGKILL rank 0 while it writes.
+            sys.exit(0)
+        print(f"trainlab: interrupted: {interrupted}", file=sys.stderr)
+        sys.exit(128 + signal.SIGTERM)
+    if not is_global_zero():
+        return None
     log.info("Final metrics: %s", {k: round(v, 6) for k, v in sorted(metrics.items())})
     log.info("Run directory: %s", run_dir)
     return metrics.get(cfg.monitor)
