@@ -12,7 +12,6 @@ from omegaconf import DictConfig
 
 from trainlab.cli.console import route_lightning_logs
 from trainlab.config.schema import register_schema
-from trainlab.distributed import is_global_zero
 from trainlab.errors import ConfigError, RunInterrupted
 from trainlab.paths import CONFIG_DIR
 
@@ -26,7 +25,8 @@ def main(cfg: DictConfig) -> float | None:
     """Train one configuration; return the monitored metric (for Hydra sweepers)."""
     from hydra.core.hydra_config import HydraConfig
 
-    from trainlab.train import train  # heavy (torch, Lightning): not needed for --help
+    from trainlab.distributed import is_global_zero  # heavy (torch, Lightning): not for --help
+    from trainlab.train import train
 
     route_lightning_logs()
     run_dir = Path(HydraConfig.get().runtime.output_dir)
