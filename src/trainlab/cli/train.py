@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import warnings
 from pathlib import Path
 
 import hydra
@@ -18,6 +19,11 @@ from trainlab.paths import CONFIG_DIR
 log = logging.getLogger("trainlab")
 
 register_schema()
+# conf/hydra/launcher/submitit_slurm.yaml deliberately shadows the submitit plugin's config of the
+# same name, to be validated against it; Hydra warns about that matching on every launch.
+warnings.filterwarnings(
+    "ignore", message=r"\s*'hydra/launcher/submitit_slurm' is validated against"
+)
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="train", version_base="1.3")
