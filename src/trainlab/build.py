@@ -26,11 +26,13 @@ from trainlab.callbacks import (
     DivergenceDetector,
     GlobalRNGState,
     GradientNormLogger,
+    InterruptCheckpoint,
     WeightHistogramLogger,
 )
 from trainlab.checkpoint_io import AtomicCheckpointIO
 from trainlab.config.params import check_params
 from trainlab.config.schema import TrainConfig
+from trainlab.distributed import check_launch, cluster_plugins
 from trainlab.errors import ConfigError
 from trainlab.losses import LOSSES, loss_spec
 from trainlab.module import TrainLabModule
@@ -153,7 +155,7 @@ def build_logger(cfg: DictConfig, run_dir: Path, purge_step: int | None = None) 
 
 
 def build_callbacks(cfg: DictConfig, run_dir: Path) -> list[L.Callback]:
-    """Divergence detection, RNG states for resuming, gradient norms, histograms, checkpoints."""
+    """Divergence checks, RNG states, gradient norms, histograms, checkpoints (also on SIGTERM)."""
     callbacks: list[L.Callback] = [DivergenceDetector(), GlobalRNGState()]
     if cfg.grad_norms.enabled:
         callbacks.append(
@@ -177,27 +179,33 @@ def build_callbacks(cfg: DictConfig, run_dir: Path) -> list[L.Callback]:
                 auto_insert_metric_name=False,
             )
         )
+        callbacks.append(InterruptCheckpoint(run_dir / "checkpoints" / "last.ckpt"))
     return callbacks
 
 
 def build_trainer(cfg: DictConfig, run_dir: Path, purge_step: int | None = None) -> L.Trainer:
-    """``lightning.Trainer`` from ``cfg.trainer`` with trainlab's logger and callbacks."""
+    """``lightning.Trainer`` from ``cfg.trainer`` with trainlab's logger and callbacks.
+
+    Refuses (ConfigError) a launch that cannot work, e.g. ``-m`` with ``trainer=ddp``.
+    """
     kwargs = OmegaConf.to_container(cfg.trainer, resolve=True)
     if kwargs.get("enable_progress_bar") is None:
         kwargs["enable_progress_bar"] = sys.stderr.isatty()
     logger = build_logger(cfg, run_dir, purge_step)
     try:
-        return L.Trainer(
+        trainer = L.Trainer(
             **kwargs,
             default_root_dir=str(run_dir),
             logger=logger if logger is not None else False,
             callbacks=build_callbacks(cfg, run_dir),
             # Otherwise Lightning adds its own ModelCheckpoint when checkpoint.enabled is false.
             enable_checkpointing=cfg.checkpoint.enabled,
-            plugins=[AtomicCheckpointIO()],
+            plugins=[AtomicCheckpointIO(), *cluster_plugins()],
         )
     except (ValueError, TypeError) as error:
         raise ConfigError(f"trainer: {error}") from None
+    check_launch(trainer)
+    return trainer
 
 
 def _instantiate_target(

@@ -8,6 +8,7 @@ from typing import Any
 import lightning as L
 import torch
 from torch import nn
+from torchmetrics import MeanMetric
 
 from trainlab.class_report import ClassReport
 from trainlab.metrics import task_metrics
@@ -43,6 +44,10 @@ class TrainLabModule(L.LightningModule):
         self.optimizer_factory = optimizer_factory
         self.scheduler_config = scheduler
         num_classes = adapter.num_classes
+        # The epoch's mean training loss as a metric rather than a logged tensor: synced across
+        # DDP ranks once, at compute (sync_dist on an on_step value would all-reduce every step).
+        # nan_strategy="disable": the default NaN check is a host sync on every update.
+        self.train_loss = MeanMetric(nan_strategy="disable")
         self.train_metrics = task_metrics(adapter.task, num_classes, prefix="train/")
         self.val_metrics = task_metrics(adapter.task, num_classes, prefix="val/")
         self.test_metrics = task_metrics(adapter.task, num_classes, prefix="test/")
@@ -66,7 +71,8 @@ class TrainLabModule(L.LightningModule):
         inputs, targets = batch
         output = self.model(inputs)
         loss = self.loss(self.adapter.loss_input(output), self.adapter.loss_target(targets))
-        self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True)
+        self.log("train/loss_step", loss, on_step=True, prog_bar=True)
+        self.train_loss.update(loss.detach(), weight=len(inputs))
         self._train_outputs.append((self.adapter.predictions(output.detach()), targets))
         return loss
 
@@ -85,6 +91,8 @@ class TrainLabModule(L.LightningModule):
             predictions, targets = zip(*self._train_outputs, strict=True)
             self.train_metrics.update(torch.cat(predictions), torch.cat(targets))
             self._train_outputs.clear()
+        # compute() syncs both across DDP ranks; Lightning resets train_loss at the epoch's end.
+        self.log("train/loss_epoch", self.train_loss)
         self.log_dict(self.train_metrics.compute())
         self.train_metrics.reset()
 
@@ -113,7 +121,8 @@ class TrainLabModule(L.LightningModule):
         inputs, targets = batch
         output = self.model(inputs)
         loss = self.loss(self.adapter.loss_input(output), self.adapter.loss_target(targets))
-        self.log(f"{stage}/loss", loss, on_epoch=True, prog_bar=stage == "val")
+        # Epoch-level only, so sync_dist costs one all-reduce per evaluation, not one per step.
+        self.log(f"{stage}/loss", loss, on_epoch=True, prog_bar=stage == "val", sync_dist=True)
         metrics.update(self.adapter.predictions(output), targets)
         self.log_dict(metrics, on_epoch=True)
         return output

@@ -26,7 +26,7 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig
 
 from trainlab.callbacks.divergence import DivergedError
-from trainlab.errors import ConfigError
+from trainlab.errors import ConfigError, RunInterrupted
 from trainlab.paths import PROJECT_ROOT
 from trainlab.summary import final_metrics
 
@@ -106,16 +106,22 @@ def git_state(root: Path = PROJECT_ROOT) -> dict[str, Any]:
 
 
 class RunRecord:
-    """Keeps ``run_dir/run.json`` current: ``running`` at the start, the outcome at the end."""
+    """Keeps ``run_dir/run.json`` current: ``running`` at the start, the outcome at the end.
 
-    def __init__(self, run_dir: Path, record: dict[str, Any]) -> None:
+    With ``write=False`` (extra DDP ranks) the record is kept in memory only.
+    """
+
+    def __init__(self, run_dir: Path, record: dict[str, Any], write: bool = True) -> None:
         self.run_dir = Path(run_dir)
         self.record = record
+        self.write = write
         self._started = time.monotonic()
         self._earlier_wall_time = float(record.get("wall_time_s") or 0.0)
 
     @classmethod
-    def start(cls, run_dir: Path, cfg: DictConfig, resumed: bool = False) -> RunRecord:
+    def start(
+        cls, run_dir: Path, cfg: DictConfig, resumed: bool = False, write: bool = True
+    ) -> RunRecord:
         """Write a ``running`` record; a resumed run keeps its record and adds ``resumed_at``."""
         now = _now()
         resumed = resumed and record_path(run_dir).is_file()
@@ -139,8 +145,9 @@ class RunRecord:
         record.setdefault("epochs_completed", 0)
         record.setdefault("global_step", 0)
         record.setdefault("wall_time_s", 0.0)
-        run = cls(run_dir, record)
-        write_record(run_dir, record)
+        run = cls(run_dir, record, write)
+        if write:
+            write_record(run_dir, record)
         return run
 
     @contextmanager
@@ -151,8 +158,8 @@ class RunRecord:
         except DivergedError as error:
             self.finish(RunStatus.DIVERGED, trainer, error=str(error))
             raise
-        except (KeyboardInterrupt, SIGTERMException):
-            self.finish(RunStatus.INTERRUPTED, trainer, error="interrupted")
+        except (KeyboardInterrupt, SIGTERMException, RunInterrupted) as error:
+            self.finish(RunStatus.INTERRUPTED, trainer, error=str(error) or "interrupted")
             raise
         except SystemExit:
             # Lightning turns Ctrl-C during fit into sys.exit(1) after marking the trainer.
@@ -184,7 +191,8 @@ class RunRecord:
                 epochs_completed=int(trainer.current_epoch),
                 global_step=int(trainer.global_step),
             )
-        write_record(self.run_dir, self.record)
+        if self.write:
+            write_record(self.run_dir, self.record)
 
 
 def record_failure(run_dir: Path, cfg: DictConfig, error: BaseException) -> None:

@@ -8,6 +8,8 @@ import lightning as L
 from omegaconf import DictConfig
 
 from trainlab.build import build_datamodule, build_module, build_trainer, validate_schema
+from trainlab.distributed import is_global_zero, slurm_requeued
+from trainlab.interrupts import interrupted_on_sigterm
 from trainlab.resume import last_checkpoint, logged_step
 from trainlab.run_record import RunRecord, RunStatus, check_fresh_run_dir
 from trainlab.summary import final_metrics, write_summary
@@ -17,11 +19,14 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, float]:
     """Fit and test the run described by ``cfg``, writing into ``run_dir``; return final metrics.
 
     Every config error is raised as :class:`trainlab.errors.ConfigError` before training starts.
-    With ``cfg.resume`` the run continues from ``run_dir/checkpoints/last.ckpt``.
-    ``run_dir/run.json`` records the run and how it ended (see :mod:`trainlab.run_record`).
+    With ``cfg.resume`` the run continues from ``run_dir/checkpoints/last.ckpt``; a SIGTERM during
+    training saves that checkpoint and raises :class:`trainlab.errors.RunInterrupted`.
+    Rank 0 records the run and how it ended in ``run_dir/run.json`` (:mod:`trainlab.run_record`).
     """
     validate_schema(cfg)
-    check_fresh_run_dir(run_dir, cfg.resume)
+    continuing = cfg.resume or slurm_requeued()
+    if is_global_zero():  # extra DDP ranks join the run directory rank 0 has just started
+        check_fresh_run_dir(run_dir, continuing)
     resume_from = last_checkpoint(run_dir) if cfg.resume else None
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     datamodule = build_datamodule(cfg)
@@ -29,8 +34,8 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, float]:
     purge_step = logged_step(resume_from) if resume_from is not None else None
     trainer = build_trainer(cfg, run_dir, purge_step=purge_step)
 
-    record = RunRecord.start(run_dir, cfg, resumed=resume_from is not None)
-    with record.tracking(trainer):
+    record = RunRecord.start(run_dir, cfg, resumed=continuing, write=is_global_zero())
+    with record.tracking(trainer), interrupted_on_sigterm(trainer):
         trainer.fit(module, datamodule=datamodule, ckpt_path=resume_from)
         metrics = final_metrics(trainer)
         checkpoint = trainer.checkpoint_callback

@@ -3,6 +3,7 @@
 from trainlab.callbacks.divergence import DivergedError, DivergenceDetector
 from trainlab.callbacks.gradient_norms import GradientNormLogger
 from trainlab.callbacks.histograms import ActivationHistogramLogger, WeightHistogramLogger
+from trainlab.callbacks.interrupt_checkpoint import InterruptCheckpoint
 from trainlab.callbacks.rng_state import GlobalRNGState
 
 __all__ = [
@@ -11,5 +12,6 @@ __all__ = [
     "DivergenceDetector",
     "GlobalRNGState",
     "GradientNormLogger",
+    "InterruptCheckpoint",
     "WeightHistogramLogger",
 ]

@@ -28,6 +28,8 @@ def layer_name(parameter_name: str) -> str:
 class GradientNormLogger(L.Callback):
     """Logs ``grad_norm/total`` and ``grad_norm/<layer>`` (after AMP unscaling, before the step).
 
+    Under DDP these are the norms of the averaged gradients, logged once, by rank 0.
+
     Runs only on the steps where Lightning writes logs (every ``trainer.log_every_n_steps``), so
     other steps pay nothing. With ``histograms=True`` it also writes per-layer gradient
     histograms to TensorBoard, which costs a host copy of every gradient on those steps.
@@ -41,8 +43,10 @@ class GradientNormLogger(L.Callback):
     def on_before_optimizer_step(
         self, trainer: L.Trainer, pl_module: L.LightningModule, optimizer: torch.optim.Optimizer
     ) -> None:
-        # Lightning's own LearningRateMonitor gates on this same flag.
-        if not trainer.loggers or not trainer._logger_connector.should_update_logs:
+        # DDP has all-reduced the gradients by now (backward waits for it), so every rank holds
+        # the same ones: rank 0 logs them. Lightning's LearningRateMonitor gates on the same flag.
+        logging_step = trainer._logger_connector.should_update_logs
+        if not trainer.is_global_zero or not trainer.loggers or not logging_step:
             return
         step = trainer.fit_loop.epoch_loop._batches_that_stepped
         named = [(n, p.grad) for n, p in _trainable(pl_module) if p.grad is not None]

@@ -15,15 +15,22 @@ class FreshRunDirGuard(Callback):
 
     Run directories carry microseconds, so this only bites when a directory is given by hand;
     ``train()`` checks again, but by then Hydra would have rewritten the old run's ``.hydra/``.
+    Extra DDP ranks, re-launched into the run directory rank 0 started, are let through.
     """
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from trainlab.distributed import is_global_zero, slurm_requeued
         from trainlab.errors import ConfigError
         from trainlab.run_record import check_fresh_run_dir
 
+        if not is_global_zero():
+            return
+
         run_dir = Path(str(OmegaConf.select(config, "hydra.run.dir")))
         try:
-            check_fresh_run_dir(run_dir, resume=bool(config.get("resume", False)))
+            check_fresh_run_dir(
+                run_dir, resume=bool(config.get("resume", False)) or slurm_requeued()
+            )
         except ConfigError as error:
             print(f"trainlab: error: {error}", file=sys.stderr)
             sys.exit(2)

@@ -6,6 +6,7 @@ import logging
 import math
 import signal
 import sys
+import warnings
 from pathlib import Path
 
 import hydra
@@ -13,29 +14,34 @@ from omegaconf import DictConfig
 
 from trainlab.cli.console import route_lightning_logs
 from trainlab.config.schema import register_schema
-from trainlab.errors import ConfigError
+from trainlab.errors import ConfigError, RunInterrupted, UnsupportedLaunch
 from trainlab.paths import CONFIG_DIR
 
 log = logging.getLogger("trainlab")
 
 register_schema()
+# conf/hydra/launcher/submitit_slurm.yaml deliberately shadows the submitit plugin's config of the
+# same name, to be validated against it; Hydra warns about that matching on every launch.
+warnings.filterwarnings(
+    "ignore", message=r"\s*'hydra/launcher/submitit_slurm' is validated against"
+)
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="train", version_base="1.3")
 def main(cfg: DictConfig) -> float | None:
     """Train one configuration; return the monitored metric (for Hydra sweepers).
 
-    Exit codes: 2 for bad input (nothing trained), 3 when training diverged. In a sweep a failing
-    job is recorded in its ``run.json`` and returns NaN, so the other jobs still run and
+    Exit codes: 2 for bad input (nothing trained), 3 when training diverged, 143 when SIGTERM
+    stopped it (state saved for ``rerun.py RUN_DIR --resume``). In a sweep a failing job is
+    recorded in its ``run.json`` and returns NaN, so the other jobs still run and
     :class:`~trainlab.cli.sweep_report.SweepFailureReport` lists the failures at the end.
     """
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
     # heavy (torch, Lightning): not needed for --help
-    from lightning.pytorch.utilities.exceptions import SIGTERMException
-
     from trainlab.callbacks import DivergedError
+    from trainlab.distributed import is_global_zero
     from trainlab.run_record import record_failure
     from trainlab.train import train
 
@@ -47,14 +53,17 @@ def main(cfg: DictConfig) -> float | None:
     except (ConfigError, DivergedError) as error:
         log.error("%s", error)
         print(f"trainlab: error: {error}", file=sys.stderr)
-        if not in_sweep:
+        if not in_sweep or isinstance(error, UnsupportedLaunch):
             sys.exit(2 if isinstance(error, ConfigError) else 3)
         record_failure(run_dir, cfg, error)
         return math.nan
-    except SIGTERMException:
-        # Lightning stops at the next step and raises this SystemExit without an exit code (0).
+    except RunInterrupted as interrupted:
+        log.warning("Interrupted: %s", interrupted)
+        if not is_global_zero():
+            # Exit quietly: a failing extra rank makes Lightning SIGKILL rank 0 while it writes.
+            sys.exit(0)
         print(
-            f"trainlab: error: stopped by SIGTERM; continue with: "
+            f"trainlab: interrupted: {interrupted}; continue with: "
             f"python scripts/rerun.py {run_dir} --resume",
             file=sys.stderr,
         )
@@ -65,6 +74,8 @@ def main(cfg: DictConfig) -> float | None:
         log.exception("job failed: %s", error)
         record_failure(run_dir, cfg, error)
         return math.nan
+    if not is_global_zero():
+        return None
     log.info("Final metrics: %s", {k: round(v, 6) for k, v in sorted(metrics.items())})
     log.info("Run directory: %s", run_dir)
     return metrics.get(cfg.monitor)

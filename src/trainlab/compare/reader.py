@@ -20,7 +20,7 @@ RUN_RECORD = "run.json"
 HYDRA_DIR = ".hydra"
 # Written by trainlab.summary when a run finishes, so their presence means "completed".
 FINAL_PREFIX = "hp/"
-# Logged once per training epoch by TrainLabModule (train/loss with on_epoch=True).
+# Logged once per training epoch by TrainLabModule.
 EPOCH_METRIC = "train/loss_epoch"
 # Keep every scalar point; skip the heavy payloads the comparison never reads.
 _SIZE_GUIDANCE = {
