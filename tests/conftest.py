@@ -59,7 +59,7 @@ def generated_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Four completed runs (loss × optimizer) with every histogram switched on, then, into the same
     folder, a second sweep whose first job diverges (lr=1e6) and whose second job fails on a
-    bad value; that second sweep exits 2 like any sweep with a failed job.
+    bad value; that second sweep still runs both jobs and exits 1, as any sweep with a failed job.
     """
     sweep = tmp_path_factory.mktemp("sweep") / "multirun"
     common = (*FAST_OVERRIDES, f"hydra.sweep.dir={sweep}")
@@ -75,5 +75,5 @@ def generated_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert grid.returncode == 0, grid.stderr
     broken = run_script(TRAIN_SCRIPT, "-m", "optimizer.lr=1e6,abc", *common)
-    assert broken.returncode == 2, broken.stderr
+    assert broken.returncode == 1, broken.stderr
     return sweep
