@@ -349,7 +349,7 @@ def test_true_precision_gets_inputs_in_its_dtype(data_dir: Path, tmp_path: Path)
     trainer.callbacks.append(batches)
     trainer.fit(module, datamodule=dm)
     assert batches.inputs["train"].dtype == torch.float64
-    assert torch.isfinite(trainer.callback_metrics["train/loss"])
+    assert torch.isfinite(trainer.callback_metrics["train/loss_step"])
 
 
 @pytest.mark.gpu
@@ -374,4 +374,4 @@ def test_gpu_keeps_the_data_on_the_device_and_trains_in_bf16(
     trainer.fit(module, datamodule=dm)
     images, labels = dm.splits["train"]
     assert images.is_cuda and labels.is_cuda and images.dtype == torch.uint8
-    assert torch.isfinite(trainer.callback_metrics["train/loss"])
+    assert torch.isfinite(trainer.callback_metrics["train/loss_step"])

@@ -39,7 +39,9 @@ def test_reader_finds_every_run_with_choices_status_and_metrics(generated_sweep:
         assert run.final_monitor == pytest.approx(run.curves["val/loss"][-1][1])
     by_lr = {r.choices.get("optimizer.lr"): r for r in runs.values()}
     assert by_lr["1000000.0"].status == "diverged"
-    assert math.isnan(by_lr["1000000.0"].final_monitor)
+    # It diverged within the first epoch, before any validation: no monitored value at all.
+    assert by_lr["1000000.0"].final_monitor is None
+    assert "training diverged at step" in by_lr["1000000.0"].error
     assert by_lr["abc"].status in ("failed", "incomplete")
     assert by_lr["abc"].final_metrics == {}
     assert sorted(r.job_num for r in grid) == [0, 1, 2, 3]

@@ -14,7 +14,6 @@ from trainlab.config.schema import register_schema
 from trainlab.paths import CONFIG_DIR
 
 EXPERIMENTS = sorted(p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml"))
-HAS_CIFAR10 = (CONFIG_DIR / "data" / "cifar10.yaml").is_file()
 # Training only: the lessons are read from the training curves.
 QUICK = (*FAST_OVERRIDES, "run_test=false", "checkpoint.enabled=false")
 
@@ -45,13 +44,15 @@ def test_experiment_is_global_and_defines_its_comparison(name: str) -> None:
     assert all("," in str(values) for values in params.values()), params
 
 
-@pytest.mark.parametrize("name", [n for n in EXPERIMENTS if n != "cifar10_baseline" or HAS_CIFAR10])
+@pytest.mark.parametrize("name", EXPERIMENTS)
 def test_experiment_composes_and_its_sweep_values_compose(name: str) -> None:
     params = sweep_params(f"experiment={name}")
     assert params
     for key, values in params.items():
         for value in str(values).split(","):
-            cfg = compose_config(f"experiment={name}", f"{key}={value}")
+            cfg = compose_config(
+                f"experiment={name}", f"{key}={value}", "trainer.max_epochs=2", fast=False
+            )
             assert cfg.trainer.max_epochs == 2  # the command line still wins over experiments
 
 

@@ -72,7 +72,9 @@ class TrainLabModule(L.LightningModule):
         output = self.model(inputs)
         loss = self.loss(self.adapter.loss_input(output), self.adapter.loss_target(targets))
         self.log("train/loss_step", loss, on_step=True, prog_bar=True)
-        self.train_loss.update(loss.detach(), weight=len(inputs))
+        # A weight made on the loss's device: a Python number would be copied to it every step.
+        detached = loss.detach()
+        self.train_loss.update(detached, weight=torch.full_like(detached, len(inputs)))
         self._train_outputs.append((self.adapter.predictions(output.detach()), targets))
         return loss
 

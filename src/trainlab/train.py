@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import lightning as L
 from omegaconf import DictConfig
 
 from trainlab.build import build_datamodule, build_module, build_trainer, validate_schema
+from trainlab.callbacks import DivergedError
 from trainlab.distributed import is_global_zero, slurm_requeued
 from trainlab.interrupts import interrupted_on_sigterm
 from trainlab.resume import last_checkpoint, logged_step
@@ -36,7 +38,12 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, float]:
 
     record = RunRecord.start(run_dir, cfg, resumed=continuing, write=is_global_zero())
     with record.tracking(trainer), interrupted_on_sigterm(trainer):
-        trainer.fit(module, datamodule=datamodule, ckpt_path=resume_from)
+        try:
+            trainer.fit(module, datamodule=datamodule, ckpt_path=resume_from)
+        except DivergedError:
+            # A diverged run is a result too: the HParams tab lists it, its monitored metric NaN.
+            write_summary(trainer, cfg, {**final_metrics(trainer), cfg.monitor: math.nan})
+            raise
         metrics = final_metrics(trainer)
         checkpoint = trainer.checkpoint_callback
         if checkpoint is not None and checkpoint.best_model_score is not None:
