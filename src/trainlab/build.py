@@ -27,6 +27,7 @@ from trainlab.callbacks import (
     GlobalRNGState,
     GradientNormLogger,
     InterruptCheckpoint,
+    SyncedSigterm,
     WeightHistogramLogger,
 )
 from trainlab.checkpoint_io import AtomicCheckpointIO
@@ -156,7 +157,7 @@ def build_logger(cfg: DictConfig, run_dir: Path, purge_step: int | None = None) 
 
 def build_callbacks(cfg: DictConfig, run_dir: Path) -> list[L.Callback]:
     """Divergence checks, RNG states, gradient norms, histograms, checkpoints (also on SIGTERM)."""
-    callbacks: list[L.Callback] = [DivergenceDetector(), GlobalRNGState()]
+    callbacks: list[L.Callback] = [DivergenceDetector(), GlobalRNGState(), SyncedSigterm()]
     if cfg.grad_norms.enabled:
         callbacks.append(
             GradientNormLogger(

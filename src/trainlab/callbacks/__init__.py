@@ -5,6 +5,7 @@ from trainlab.callbacks.gradient_norms import GradientNormLogger
 from trainlab.callbacks.histograms import ActivationHistogramLogger, WeightHistogramLogger
 from trainlab.callbacks.interrupt_checkpoint import InterruptCheckpoint
 from trainlab.callbacks.rng_state import GlobalRNGState
+from trainlab.callbacks.synced_sigterm import SyncedSigterm
 
 __all__ = [
     "ActivationHistogramLogger",
@@ -13,5 +14,6 @@ __all__ = [
     "GlobalRNGState",
     "GradientNormLogger",
     "InterruptCheckpoint",
+    "SyncedSigterm",
     "WeightHistogramLogger",
 ]
