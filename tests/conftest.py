@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,8 +9,9 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
+from tests.subprocess_runs import TRAIN, run_script
 from trainlab.config.schema import register_schema
-from trainlab.paths import CONFIG_DIR, PROJECT_ROOT
+from trainlab.paths import CONFIG_DIR
 
 # Small data and few epochs: each run takes about a second on 2 CPU cores.
 FAST_OVERRIDES = (
@@ -39,18 +38,8 @@ def make_config() -> Callable[..., DictConfig]:
     return compose_config
 
 
-TRAIN_SCRIPT = PROJECT_ROOT / "scripts" / "train.py"
-
-
-def run_script(script: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    """``python <script> args...`` as a user runs it, output captured."""
-    return subprocess.run(
-        [sys.executable, str(script), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+TRAIN_SCRIPT = TRAIN
+__all__ = ["FAST_OVERRIDES", "TRAIN_SCRIPT", "compose_config", "run_script"]
 
 
 @pytest.fixture(scope="session")

@@ -16,10 +16,13 @@ TRAIN = PROJECT_ROOT / "scripts" / "train.py"
 RERUN = PROJECT_ROOT / "scripts" / "rerun.py"
 
 
-def run_script(script: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    """``python script args`` to completion, output captured."""
+def run_script(
+    script: Path, *args: str, timeout: int = 300, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python script args`` to completion (in ``cwd`` if given), output captured."""
     return subprocess.run(
         [sys.executable, str(script), *args],
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,

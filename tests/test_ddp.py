@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ast
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from tests.subprocess_runs import run_script
 from trainlab.data.loaders import InMemoryBatchLoader
 from trainlab.paths import PROJECT_ROOT
 
@@ -28,14 +28,8 @@ DDP = ("trainer=ddp", "trainer.devices=2")
 
 
 def run_train(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    """``scripts/train.py args`` run from ``cwd``."""
+    return run_script(SCRIPT, *args, timeout=300, cwd=cwd)
 
 
 def final_metrics(run_dir: Path) -> dict[str, float]:

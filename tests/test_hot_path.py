@@ -12,7 +12,7 @@ from omegaconf import DictConfig
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
 from tests.conftest import compose_config
-from tests.test_train import scalars
+from tests.subprocess_runs import scalars
 from trainlab.build import build_datamodule, build_module, build_trainer
 from trainlab.optimizers import SCHEDULERS
 

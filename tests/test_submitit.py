@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.subprocess_runs import run_script
 from tests.test_ddp import TINY, final_metrics
 from trainlab.paths import PROJECT_ROOT
 
@@ -17,14 +17,8 @@ SCRIPT = PROJECT_ROOT / "scripts" / "train.py"
 
 
 def run_train(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=400,
-        check=False,
-    )
+    """``scripts/train.py args`` run from ``cwd``."""
+    return run_script(SCRIPT, *args, timeout=400, cwd=cwd)
 
 
 def test_slurm_launcher_defaults_one_task_per_gpu_and_the_requeue_signal(tmp_path: Path) -> None:

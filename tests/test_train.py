@@ -8,9 +8,9 @@ from pathlib import Path
 import lightning as L
 import pytest
 import torch
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from tests.conftest import compose_config
+from tests.subprocess_runs import scalars
 from trainlab.build import build_datamodule, build_module, build_trainer
 from trainlab.data import SyntheticDataModule
 from trainlab.losses import losses_for_task
@@ -45,15 +45,6 @@ def validation_loss(module: TrainLabModule, datamodule: SyntheticDataModule) -> 
         return module.loss(
             module.adapter.loss_input(output), module.adapter.loss_target(targets)
         ).item()
-
-
-def scalars(run_dir: Path) -> dict[str, list[tuple[int, float]]]:
-    """Every scalar series in ``run_dir``'s event files, read with TensorBoard's reader."""
-    events = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})
-    events.Reload()
-    return {
-        tag: [(e.step, e.value) for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]
-    }
 
 
 def test_train_returns_metrics_and_writes_tensorboard(tmp_path: Path) -> None:
