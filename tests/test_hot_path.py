@@ -64,6 +64,29 @@ def test_epoch_train_metrics_cover_every_training_example(tmp_path: Path) -> Non
     assert series["train/f1"][0][1] == pytest.approx(float(f1), abs=1e-7)
 
 
+def test_validation_and_test_metrics_cover_every_example_of_their_split(tmp_path: Path) -> None:
+    # Logged once per evaluation from the metric objects; the values must be the model's on the
+    # whole split (several batches each), not on the last batch.
+    cfg = compose_config(
+        "optimizer.lr=0.0", "trainer.max_epochs=1", "checkpoint.enabled=false", "data.batch_size=16"
+    )
+    datamodule = build_datamodule(cfg)
+    module = build_module(cfg, datamodule)
+    trainer = build_trainer(cfg, tmp_path)
+    trainer.fit(module, datamodule=datamodule)
+    trainer.test(module, datamodule=datamodule)
+    series = scalars(tmp_path)
+    for stage in ("val", "test"):
+        inputs, targets = datamodule.splits[stage]
+        assert len(targets) > cfg.data.batch_size
+        with torch.no_grad():
+            logits = module(inputs)
+        accuracy = MulticlassAccuracy(num_classes=3, average="micro")(logits, targets)
+        f1 = MulticlassF1Score(num_classes=3, average="macro")(logits, targets)
+        assert series[f"{stage}/acc"][-1][1] == pytest.approx(float(accuracy), abs=1e-6)
+        assert series[f"{stage}/f1"][-1][1] == pytest.approx(float(f1), abs=1e-6)
+
+
 def test_disabled_checkpointing_writes_no_checkpoint(tmp_path: Path) -> None:
     fit(compose_config("checkpoint.enabled=false", "trainer.max_epochs=1"), tmp_path)
     assert not list(tmp_path.rglob("*.ckpt"))

@@ -106,7 +106,11 @@ class TrainLabModule(L.LightningModule):
         if self.class_report is not None:
             self.class_report.update(self.adapter.predictions(output), batch[1])
 
+    def on_validation_epoch_end(self) -> None:
+        self._log_epoch_metrics(self.val_metrics)
+
     def on_test_epoch_end(self) -> None:
+        self._log_epoch_metrics(self.test_metrics)
         if self.class_report is None:
             return
         self.log_dict(self.class_report.accuracies(prefix="test/"))
@@ -126,8 +130,13 @@ class TrainLabModule(L.LightningModule):
         # Epoch-level only, so sync_dist costs one all-reduce per evaluation, not one per step.
         self.log(f"{stage}/loss", loss, on_epoch=True, prog_bar=stage == "val", sync_dist=True)
         metrics.update(self.adapter.predictions(output), targets)
-        self.log_dict(metrics, on_epoch=True)
         return output
+
+    def _log_epoch_metrics(self, metrics: Any) -> None:
+        # Logged once per evaluation, not per batch: Lightning's log of a metric object runs
+        # its bookkeeping on every call. compute() syncs across DDP ranks, as Lightning would.
+        self.log_dict(metrics.compute())
+        metrics.reset()
 
     def configure_optimizers(self) -> Any:
         optimizer = self.optimizer_factory(list(self.parameters()))
