@@ -7,6 +7,7 @@ import json
 import logging
 import platform
 import sys
+import tempfile
 import warnings
 from collections.abc import Sequence
 from dataclasses import fields
@@ -25,10 +26,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         description=(
             "Train the same model on the same tensors with trainlab's full path and with a "
             "hand-written PyTorch loop; print samples/s and the ratio (suite 'throughput'), or "
-            "the fixed per-run costs of the default synthetic job (suite 'overhead')."
+            "the fixed per-run costs of the default synthetic job (suite 'overhead'), or where "
+            "the time of the default job and a 12-run sweep goes, sampled by py-spy (suite "
+            "'profile')."
         ),
     )
-    parser.add_argument("--suite", choices=("throughput", "overhead"), default="throughput")
+    parser.add_argument(
+        "--suite", choices=("throughput", "overhead", "profile"), default="throughput"
+    )
     parser.add_argument("--device", choices=("cpu", "cuda", "auto"), default="auto")
     parser.add_argument("--model", choices=("cifar_cnn", "mlp"), default=DEFAULTS.model)
     parser.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
@@ -54,9 +59,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="overhead suite: skip the subprocess timings of scripts/train.py",
     )
+    parser.add_argument(
+        "--profile-dir",
+        type=Path,
+        help="profile suite: keep the runs and py-spy's collapsed stacks here (default: a new "
+        "temporary folder); speedscope and flamegraph.pl open the stacks",
+    )
+    parser.add_argument(
+        "--profile-rate", type=int, default=100, help="profile suite: samples per second"
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     args = parser.parse_args(argv)
-    for name in ("batch_size", "steps", "samples", "repeats"):
+    for name in ("batch_size", "steps", "samples", "repeats", "profile_rate"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     if args.warmup_steps < 1:
@@ -110,6 +124,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             result = {"environment": environment(), **measure_overhead(not args.no_commands)}
             table = format_overhead(result)
+        elif args.suite == "profile":
+            from trainlab.benchmark.profile import format_profile, profile_commands
+
+            profile_dir = args.profile_dir or Path(tempfile.mkdtemp(prefix="trainlab-profile-"))
+            profile_dir.mkdir(parents=True, exist_ok=True)
+            result = {
+                "environment": environment(),
+                **profile_commands(profile_dir, args.profile_rate),
+            }
+            table = format_profile(result)
         else:
             from trainlab.benchmark.throughput import format_table, measure_throughput
 
