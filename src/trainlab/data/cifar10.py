@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import lightning as L
 import numpy as np
 import torch
 
 from trainlab.data import cifar10_files
 from trainlab.data.cifar10_files import CifarArrays, CifarDataError
 from trainlab.data.image_batches import normalize, random_crop, random_flip
-from trainlab.data.loaders import InMemoryBatchLoader
+from trainlab.data.in_memory import InMemoryDataModule
 from trainlab.data.splits import resolve_size, split_indices
 from trainlab.paths import PROJECT_ROOT
 from trainlab.tasks import Task
@@ -23,7 +22,7 @@ CROP_PADDING = 4
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 
 
-class CIFAR10DataModule(L.LightningDataModule):
+class CIFAR10DataModule(InMemoryDataModule):
     """CIFAR10 from a ``cifar-10-batches-py`` folder in ``data_dir`` (downloaded when missing).
 
     The files are verified and read in the constructor when present, so a bad folder fails before
@@ -50,18 +49,13 @@ class CIFAR10DataModule(L.LightningDataModule):
         batch_size: int = 128,
         augment: bool = True,
     ) -> None:
-        super().__init__()
-        if batch_size < 1:
-            raise ValueError(f"data.batch_size must be >= 1, got {batch_size}")
-        self.seed = seed
+        super().__init__(seed=seed, batch_size=batch_size)
         self.data_dir = Path(data_dir) if data_dir else DEFAULT_DATA_DIR
         self.download = download
         self.check_integrity = check_integrity
         self.val_size = val_size
-        self.batch_size = batch_size
         self.augment = augment
         self.class_names: tuple[str, ...] = tuple(f"class_{i}" for i in range(self.num_outputs))
-        self.splits: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
         self._arrays: CifarArrays | None = None
         self._generator: torch.Generator | None = None
         # Fail now, before any Trainer exists, unless the files are yet to be downloaded.
@@ -88,15 +82,6 @@ class CIFAR10DataModule(L.LightningDataModule):
         ):
             self.splits[name] = (images.to(device), labels.to(device))
         self._arrays = None  # the splits hold copies; free the host arrays
-
-    def train_dataloader(self) -> InMemoryBatchLoader:
-        return self._loader("train", shuffle=True)
-
-    def val_dataloader(self) -> InMemoryBatchLoader:
-        return self._loader("val")
-
-    def test_dataloader(self) -> InMemoryBatchLoader:
-        return self._loader("test")
 
     def on_after_batch_transfer(
         self, batch: tuple[torch.Tensor, torch.Tensor], dataloader_idx: int
@@ -141,7 +126,3 @@ class CIFAR10DataModule(L.LightningDataModule):
         step = (self.seed, self.trainer.current_epoch, self.trainer.global_step)
         state = np.random.SeedSequence(step).generate_state(1)[0]
         return self._generator.manual_seed(int(state))
-
-    def _loader(self, split: str, shuffle: bool = False) -> InMemoryBatchLoader:
-        images, labels = self.splits[split]
-        return InMemoryBatchLoader(images, labels, self.batch_size, shuffle=shuffle, seed=self.seed)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import lightning as L
 import torch
 
-from trainlab.data.loaders import InMemoryBatchLoader
+from trainlab.data.in_memory import InMemoryDataModule
 from trainlab.data.splits import resolve_size, split_indices
 from trainlab.tasks import Task
 
 _TEACHER_HIDDEN = 16
 
 
-class SyntheticDataModule(L.LightningDataModule):
+class SyntheticDataModule(InMemoryDataModule):
     """``X ~ U(0, 1)^(n_samples × n_features)`` and targets from a random teacher.
 
     The teacher is linear (``(X - 0.5) @ W``) or, with ``nonlinear=True``, a random one-hidden-layer
@@ -34,22 +33,19 @@ class SyntheticDataModule(L.LightningDataModule):
         test_size: float = 0.2,
         batch_size: int = 64,
     ) -> None:
-        super().__init__()
+        super().__init__(seed=seed, batch_size=batch_size)
         self.task = _parse_task(task)
         _check_positive("data.n_samples", n_samples, minimum=3)
         _check_positive("data.n_features", n_features)
-        _check_positive("data.batch_size", batch_size)
         if self.task is Task.MULTICLASS:
             _check_positive("data.n_classes", n_classes, minimum=2)
         if noise < 0:
             raise ValueError(f"data.noise must be >= 0, got {noise}")
-        self.seed = seed
         self.n_samples = n_samples
         self.n_features = n_features
         self.n_classes = n_classes if self.task is Task.MULTICLASS else None
         self.noise = noise
         self.nonlinear = nonlinear
-        self.batch_size = batch_size
         self.val_count = resolve_size(val_size, n_samples, "data.val_size")
         self.test_count = resolve_size(test_size, n_samples, "data.test_size")
         if self.val_count + self.test_count >= n_samples:
@@ -57,7 +53,6 @@ class SyntheticDataModule(L.LightningDataModule):
                 f"data.val_size ({self.val_count}) + data.test_size ({self.test_count}) leave no "
                 f"training data out of data.n_samples={n_samples}"
             )
-        self.splits: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -98,21 +93,6 @@ class SyntheticDataModule(L.LightningDataModule):
         if self.task is Task.BINARY:
             return inputs, (scores[:, 0] > 0).float()
         return inputs, scores[:, 0]
-
-    def train_dataloader(self) -> InMemoryBatchLoader:
-        return self._loader("train", shuffle=True)
-
-    def val_dataloader(self) -> InMemoryBatchLoader:
-        return self._loader("val")
-
-    def test_dataloader(self) -> InMemoryBatchLoader:
-        return self._loader("test")
-
-    def _loader(self, split: str, shuffle: bool = False) -> InMemoryBatchLoader:
-        inputs, targets = self.splits[split]
-        return InMemoryBatchLoader(
-            inputs, targets, self.batch_size, shuffle=shuffle, seed=self.seed
-        )
 
 
 def _parse_task(task: str) -> Task:
