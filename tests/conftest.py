@@ -9,7 +9,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from tests.subprocess_runs import TRAIN, run_script
+from tests.subprocess_runs import TRAIN, run_script, run_sweep
 from trainlab.config.schema import register_schema
 from trainlab.paths import CONFIG_DIR
 
@@ -21,6 +21,8 @@ FAST_OVERRIDES = (
     "trainer.enable_progress_bar=false",
     "trainer.log_every_n_steps=2",
 )
+# Training only, for tests that read the training curves.
+QUICK_OVERRIDES = (*FAST_OVERRIDES, "run_test=false", "checkpoint.enabled=false")
 
 
 def compose_config(*overrides: str, fast: bool = True) -> DictConfig:
@@ -39,7 +41,14 @@ def make_config() -> Callable[..., DictConfig]:
 
 
 TRAIN_SCRIPT = TRAIN
-__all__ = ["FAST_OVERRIDES", "TRAIN_SCRIPT", "compose_config", "run_script"]
+__all__ = [
+    "FAST_OVERRIDES",
+    "QUICK_OVERRIDES",
+    "TRAIN_SCRIPT",
+    "compose_config",
+    "run_script",
+    "run_sweep",
+]
 
 
 @pytest.fixture(scope="session")
@@ -51,18 +60,16 @@ def generated_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     bad value; that second sweep still runs both jobs and exits 1, as any sweep with a failed job.
     """
     sweep = tmp_path_factory.mktemp("sweep") / "multirun"
-    common = (*FAST_OVERRIDES, f"hydra.sweep.dir={sweep}")
-    grid = run_script(
-        TRAIN_SCRIPT,
-        "-m",
+    grid = run_sweep(
+        sweep,
         "loss=mse,cross_entropy",
         "optimizer=sgd,adam",
         "grad_norms.histograms=true",
         "histograms.weights=true",
         "histograms.activations=true",
-        *common,
+        *FAST_OVERRIDES,
     )
     assert grid.returncode == 0, grid.stderr
-    broken = run_script(TRAIN_SCRIPT, "-m", "optimizer.lr=1e6,abc", *common)
+    broken = run_sweep(sweep, "optimizer.lr=1e6,abc", *FAST_OVERRIDES)
     assert broken.returncode == 1, broken.stderr
     return sweep

@@ -30,6 +30,15 @@ def run_script(
     )
 
 
+def run_sweep(
+    sweep_dir: Path, *overrides: str, timeout: int = 300, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``scripts/train.py -m overrides`` into ``sweep_dir``, to completion, output captured."""
+    return run_script(
+        TRAIN, "-m", *overrides, f"hydra.sweep.dir={sweep_dir}", timeout=timeout, cwd=cwd
+    )
+
+
 def scalars(run_dir: Path) -> dict[str, list[tuple[int, float]]]:
     """Every TensorBoard scalar of ``run_dir`` as ``tag -> [(step, value), ...]``, as read back."""
     events = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
+from tests.subprocess_runs import run_script
 from trainlab.benchmark.hand_loop import train_hand_loop
 from trainlab.benchmark.overhead import measure_default_job_phases
 from trainlab.benchmark.settings import TRAINLAB_VARIANTS, Workload
@@ -75,16 +75,15 @@ def test_gradient_norm_logging_does_not_change_training() -> None:
     )
 
 
-def run_script(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, cwd=tmp_path
-    )
+def run_benchmark(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """``scripts/benchmark.py args`` run from ``tmp_path``."""
+    return run_script(SCRIPT, *args, timeout=600, cwd=tmp_path)
 
 
 @pytest.mark.slow  # a fresh process imports torch and Lightning and runs four paths
 def test_script_prints_table_and_writes_json(tmp_path: Path) -> None:
     out = tmp_path / "result.json"
-    result = run_script(
+    result = run_benchmark(
         "--device", "cpu", "--model", "mlp", "--batch-size", "8", "--steps", "3",
         "--warmup-steps", "1", "--samples", "32", "--repeats", "1", "--json", str(out),
         tmp_path=tmp_path,
@@ -129,7 +128,7 @@ def test_script_prints_table_and_writes_json(tmp_path: Path) -> None:
     ],
 )
 def test_script_rejects_bad_arguments(args: list[str], message: str, tmp_path: Path) -> None:
-    result = run_script("--device", "cpu", "--samples", "16", *args, tmp_path=tmp_path)
+    result = run_benchmark("--device", "cpu", "--samples", "16", *args, tmp_path=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pickle
-import subprocess
-import sys
 from pathlib import Path
 
 import lightning as L
@@ -17,6 +15,7 @@ from torchvision.transforms.v2 import functional as TF
 
 from tests.conftest import compose_config
 from tests.fake_cifar10 import CLASS_NAMES, write_cifar10
+from tests.subprocess_runs import TRAIN, run_script
 from trainlab.build import build_datamodule, build_module, build_trainer
 from trainlab.data import CIFAR10DataModule
 from trainlab.data.cifar10 import CIFAR10_MEAN, CIFAR10_STD
@@ -24,7 +23,6 @@ from trainlab.data.cifar10_files import CifarDataError
 from trainlab.data.image_batches import crop_at, normalize, random_crop, random_flip
 from trainlab.data.loaders import EpochPermutation
 from trainlab.errors import ConfigError
-from trainlab.paths import PROJECT_ROOT
 
 SKIPPED_WARNING = "checksums of .* were NOT verified"
 needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
@@ -207,30 +205,23 @@ def test_cli_run_learns_the_patterns_and_logs_the_class_report(
     data_dir: Path, tmp_path: Path
 ) -> None:
     run_dir = tmp_path / "run"
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(PROJECT_ROOT / "scripts" / "train.py"),
-            "data=cifar10",
-            "model=cifar_cnn",
-            f"data.data_dir={data_dir}",
-            "data.download=false",
-            "data.check_integrity=false",
-            "data.val_size=100",
-            "data.batch_size=50",
-            "data.augment=false",
-            "optimizer=adam",
-            "optimizer.lr=0.003",
-            "trainer.max_epochs=3",
-            "trainer.accelerator=cpu",
-            "trainer.enable_progress_bar=false",
-            "trainer.log_every_n_steps=4",
-            f"hydra.run.dir={run_dir}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = run_script(
+        TRAIN,
+        "data=cifar10",
+        "model=cifar_cnn",
+        f"data.data_dir={data_dir}",
+        "data.download=false",
+        "data.check_integrity=false",
+        "data.val_size=100",
+        "data.batch_size=50",
+        "data.augment=false",
+        "optimizer=adam",
+        "optimizer.lr=0.003",
+        "trainer.max_epochs=3",
+        "trainer.accelerator=cpu",
+        "trainer.enable_progress_bar=false",
+        "trainer.log_every_n_steps=4",
+        f"hydra.run.dir={run_dir}",
     )
     assert result.returncode == 0, result.stderr
     assert "checksums of" in result.stderr and "NOT verified" in result.stderr
@@ -248,20 +239,13 @@ def test_cli_run_learns_the_patterns_and_logs_the_class_report(
 @pytest.mark.slow
 def test_cli_reports_a_data_error_before_training(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(PROJECT_ROOT / "scripts" / "train.py"),
-            "data=cifar10",
-            "model=cifar_cnn",
-            f"data.data_dir={tmp_path / 'absent'}",
-            "data.download=false",
-            f"hydra.run.dir={run_dir}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = run_script(
+        TRAIN,
+        "data=cifar10",
+        "model=cifar_cnn",
+        f"data.data_dir={tmp_path / 'absent'}",
+        "data.download=false",
+        f"hydra.run.dir={run_dir}",
     )
     assert result.returncode == 2
     assert "trainlab: error: CIFAR10 folder" in result.stderr

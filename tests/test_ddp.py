@@ -10,11 +10,9 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from tests.subprocess_runs import run_script
+from tests.subprocess_runs import TRAIN, run_script, run_sweep
 from trainlab.data.loaders import InMemoryBatchLoader
-from trainlab.paths import PROJECT_ROOT
 
-SCRIPT = PROJECT_ROOT / "scripts" / "train.py"
 # 400 samples → 240 training examples: 15 steps per epoch either as one process with batches of
 # 16 or as 2 ranks with batches of 8 (the same global batch).
 TINY = (
@@ -29,7 +27,7 @@ DDP = ("trainer=ddp", "trainer.devices=2")
 
 def run_train(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``scripts/train.py args`` run from ``cwd``."""
-    return run_script(SCRIPT, *args, timeout=300, cwd=cwd)
+    return run_script(TRAIN, *args, timeout=300, cwd=cwd)
 
 
 def final_metrics(run_dir: Path) -> dict[str, float]:
@@ -130,7 +128,7 @@ def test_ddp_matches_one_process_and_writes_one_run_directory(tmp_path: Path) ->
 @pytest.mark.slow
 def test_multirun_with_ddp_stops_before_training_with_the_alternatives(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
-    result = run_train(tmp_path, "-m", *TINY, *DDP, "seed=1,2", f"hydra.sweep.dir={sweep}")
+    result = run_sweep(sweep, *TINY, *DDP, "seed=1,2", cwd=tmp_path)
     assert result.returncode == 2
     assert "trainlab: error: -m (multirun) cannot run DDP on 2 processes per job" in result.stderr
     for alternative in ("trainer.strategy=ddp_spawn", "hydra/launcher=submitit_slurm"):

@@ -8,14 +8,12 @@ import pytest
 import yaml
 from hydra import compose, initialize_config_dir
 
-from tests.conftest import FAST_OVERRIDES, TRAIN_SCRIPT, compose_config, run_script
+from tests.conftest import QUICK_OVERRIDES, compose_config, run_sweep
 from trainlab.compare import read_sweep
 from trainlab.config.schema import register_schema
 from trainlab.paths import CONFIG_DIR
 
 EXPERIMENTS = sorted(p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml"))
-# Training only: the lessons are read from the training curves.
-QUICK = (*FAST_OVERRIDES, "run_test=false", "checkpoint.enabled=false")
 
 
 def sweep_params(*overrides: str) -> dict[str, str]:
@@ -82,15 +80,13 @@ def mean(points: list[tuple[int, float]]) -> float:
 @pytest.mark.slow
 def test_vanishing_gradients_starve_the_first_layer_under_sigmoid(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
-    result = run_script(
-        TRAIN_SCRIPT,
-        "-m",
+    result = run_sweep(
+        sweep,
         "experiment=vanishing_gradients",
         "activation=sigmoid,relu",
-        *QUICK,
+        *QUICK_OVERRIDES,
         "trainer.max_epochs=1",
         "grad_norms.histograms=false",
-        f"hydra.sweep.dir={sweep}",
     )
     assert result.returncode == 0, result.stderr
     runs = {run.choices["activation"]: run for run in read_sweep(sweep)}
@@ -106,14 +102,12 @@ def test_vanishing_gradients_starve_the_first_layer_under_sigmoid(tmp_path: Path
 @pytest.mark.slow
 def test_bce_learns_faster_than_mse_through_a_sigmoid(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
-    result = run_script(
-        TRAIN_SCRIPT,
-        "-m",
+    result = run_sweep(
+        sweep,
         "experiment=bce_vs_mse",
-        *QUICK,
+        *QUICK_OVERRIDES,
         "data.n_samples=1000",
         "trainer.max_epochs=3",
-        f"hydra.sweep.dir={sweep}",
     )
     assert result.returncode == 0, result.stderr
     runs = {run.choices["loss"]: run for run in read_sweep(sweep)}

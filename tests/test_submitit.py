@@ -7,18 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.subprocess_runs import run_script
+from tests.subprocess_runs import TRAIN, run_script, run_sweep
 from tests.test_ddp import TINY, final_metrics
-from trainlab.paths import PROJECT_ROOT
 
 pytest.importorskip("hydra_plugins.hydra_submitit_launcher", reason="needs the `cluster` extra")
-
-SCRIPT = PROJECT_ROOT / "scripts" / "train.py"
 
 
 def run_train(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``scripts/train.py args`` run from ``cwd``."""
-    return run_script(SCRIPT, *args, timeout=400, cwd=cwd)
+    return run_script(TRAIN, *args, timeout=400, cwd=cwd)
 
 
 def test_slurm_launcher_defaults_one_task_per_gpu_and_the_requeue_signal(tmp_path: Path) -> None:
@@ -51,14 +48,14 @@ def test_slurm_launcher_defaults_one_task_per_gpu_and_the_requeue_signal(tmp_pat
 @pytest.mark.slow
 def test_submitit_local_sweep_completes_both_runs(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
-    result = run_train(
-        tmp_path,
-        "-m",
+    result = run_sweep(
+        sweep,
         "hydra/launcher=submitit_local",
         "hydra.launcher.timeout_min=10",
         *TINY,
         "seed=1,2",
-        f"hydra.sweep.dir={sweep}",
+        timeout=400,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     run_dirs = sorted(p for p in sweep.iterdir() if p.is_dir() and not p.name.startswith("."))

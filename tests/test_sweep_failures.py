@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.subprocess_runs import TRAIN, record, run_script
+from tests.subprocess_runs import record, run_sweep
 
 
 @pytest.mark.slow
 def test_failed_jobs_are_reported_after_the_others_finish(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
-    result = run_script(
-        TRAIN, "-m", "data=regression", "loss=mse", "optimizer=sgd", "optimizer.lr=1e6,0.05,-1",
+    result = run_sweep(
+        sweep, "data=regression", "loss=mse", "optimizer=sgd", "optimizer.lr=1e6,0.05,-1",
         "data.n_samples=400", "trainer.max_epochs=2", "trainer.accelerator=cpu",
-        "trainer.enable_progress_bar=false", f"hydra.sweep.dir={sweep}",
+        "trainer.enable_progress_bar=false",
     )  # fmt: skip
     assert result.returncode == 1
     jobs = {record(p.parent)["job_num"]: record(p.parent) for p in sweep.glob("*/run.json")}

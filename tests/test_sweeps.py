@@ -11,7 +11,7 @@ import yaml
 from omegaconf import DictConfig
 from tensorboard.backend.event_processing.event_accumulator import HISTOGRAMS, EventAccumulator
 
-from tests.conftest import FAST_OVERRIDES, TRAIN_SCRIPT, run_script
+from tests.conftest import QUICK_OVERRIDES, run_sweep
 from trainlab.build import build_callbacks
 from trainlab.callbacks import (
     ActivationHistogramLogger,
@@ -19,8 +19,6 @@ from trainlab.callbacks import (
     WeightHistogramLogger,
 )
 from trainlab.compare import read_sweep
-
-QUICK = (*FAST_OVERRIDES, "run_test=false", "checkpoint.enabled=false")
 
 
 def has_plugin(module: str) -> bool:
@@ -80,15 +78,13 @@ def test_histograms_are_off_by_default(make_config: Callable[..., DictConfig]) -
 )
 def test_joblib_launcher_runs_jobs_in_parallel_processes(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
-    result = run_script(
-        TRAIN_SCRIPT,
-        "-m",
+    result = run_sweep(
+        sweep,
         "hydra/launcher=joblib",
         "hydra.launcher.n_jobs=2",
         "data=regression",
         "loss=mse,l1",
-        *QUICK,
-        f"hydra.sweep.dir={sweep}",
+        *QUICK_OVERRIDES,
     )
     assert result.returncode == 0, result.stderr
     assert "Joblib.Parallel(n_jobs=2" in result.stderr + result.stdout
@@ -106,13 +102,11 @@ def test_joblib_launcher_runs_jobs_in_parallel_processes(tmp_path: Path) -> None
 )
 def test_optuna_search_tunes_lr_and_momentum_on_the_monitored_metric(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
-    result = run_script(
-        TRAIN_SCRIPT,
-        "-m",
+    result = run_sweep(
+        sweep,
         "hparams_search=lr_momentum",
         "hydra.sweeper.n_trials=3",
-        *QUICK,
-        f"hydra.sweep.dir={sweep}",
+        *QUICK_OVERRIDES,
     )
     assert result.returncode == 0, result.stderr
     best = yaml.safe_load((sweep / "optimization_results.yaml").read_text())

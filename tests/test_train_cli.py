@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from tests.conftest import FAST_OVERRIDES
-from trainlab.paths import PROJECT_ROOT
-
-SCRIPT = PROJECT_ROOT / "scripts" / "train.py"
+from tests.subprocess_runs import TRAIN, run_script, run_sweep
 
 
 def run_train(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    """``scripts/train.py args`` to completion, output captured."""
+    return run_script(TRAIN, *args)
 
 
 def scalar_tags(run_dir: Path) -> list[str]:
@@ -54,9 +46,7 @@ def test_single_run_writes_run_dir_and_tensorboard(tmp_path: Path) -> None:
 
 def test_multirun_makes_one_directory_per_combination(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
-    result = run_train(
-        "-m", "loss=mse,l1", "data=regression", *FAST_OVERRIDES, f"hydra.sweep.dir={sweep}"
-    )
+    result = run_sweep(sweep, "loss=mse,l1", "data=regression", *FAST_OVERRIDES)
     assert result.returncode == 0, result.stderr
     runs = sorted(p.parent.name for p in sweep.glob("*/.hydra"))
     assert len(runs) == 2
