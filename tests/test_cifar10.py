@@ -278,29 +278,38 @@ class FirstBatches(L.Callback):
         self.inputs.setdefault("val", batch[0].clone())
 
 
+def fit_one_short_epoch(
+    data_dir: Path, run_dir: Path, *overrides: str
+) -> tuple[CIFAR10DataModule, L.Trainer, FirstBatches]:
+    """Fit one epoch (one validation batch, no logger or checkpoints) recording first batches."""
+    cfg = cifar_config(
+        data_dir,
+        *overrides,
+        "trainer.max_epochs=1",
+        "trainer.limit_val_batches=1",
+        "logger=none",
+        "checkpoint.enabled=false",
+    )
+    with pytest.warns(UserWarning, match=SKIPPED_WARNING):
+        dm = build_datamodule(cfg)
+    batches = FirstBatches()
+    trainer = build_trainer(cfg, run_dir)
+    trainer.callbacks.append(batches)
+    trainer.fit(build_module(cfg, dm), datamodule=dm)
+    return dm, trainer, batches
+
+
 @pytest.mark.slow
 def test_augmentation_changes_training_batches_only_and_is_reproducible(
     data_dir: Path, tmp_path: Path
 ) -> None:
     def fit(name: str) -> tuple[CIFAR10DataModule, torch.Tensor, dict[str, torch.Tensor]]:
         L.seed_everything(0, verbose=False)
-        cfg = cifar_config(
-            data_dir,
-            "data.augment=true",
-            "trainer.max_epochs=1",
-            "trainer.limit_train_batches=3",
-            "trainer.limit_val_batches=1",
-            "logger=none",
-            "checkpoint.enabled=false",
+        dm, trainer, batches = fit_one_short_epoch(
+            data_dir, tmp_path / name, "data.augment=true", "trainer.limit_train_batches=3"
         )
-        with pytest.warns(UserWarning, match=SKIPPED_WARNING):
-            dm = build_datamodule(cfg)
-        module = build_module(cfg, dm)
-        trainer = build_trainer(cfg, tmp_path / name)
-        batches = FirstBatches()
-        trainer.callbacks.append(batches)
-        trainer.fit(module, datamodule=dm)
-        return dm, module.model.layers.conv1.weight.detach().clone(), batches.inputs
+        weights = trainer.lightning_module.model.layers.conv1.weight.detach().clone()
+        return dm, weights, batches.inputs
 
     dm, weights, inputs = fit("a")
     _, weights_again, inputs_again = fit("b")
@@ -316,22 +325,9 @@ def test_augmentation_changes_training_batches_only_and_is_reproducible(
 
 @pytest.mark.slow
 def test_true_precision_gets_inputs_in_its_dtype(data_dir: Path, tmp_path: Path) -> None:
-    cfg = cifar_config(
-        data_dir,
-        "trainer.precision=64-true",
-        "trainer.max_epochs=1",
-        "trainer.limit_train_batches=2",
-        "trainer.limit_val_batches=1",
-        "logger=none",
-        "checkpoint.enabled=false",
+    _, trainer, batches = fit_one_short_epoch(
+        data_dir, tmp_path, "trainer.precision=64-true", "trainer.limit_train_batches=2"
     )
-    with pytest.warns(UserWarning, match=SKIPPED_WARNING):
-        dm = build_datamodule(cfg)
-    module = build_module(cfg, dm)
-    batches = FirstBatches()
-    trainer = build_trainer(cfg, tmp_path)
-    trainer.callbacks.append(batches)
-    trainer.fit(module, datamodule=dm)
     assert batches.inputs["train"].dtype == torch.float64
     assert torch.isfinite(trainer.callback_metrics["train/loss_step"])
 
