@@ -124,6 +124,7 @@ def test_script_prints_table_and_writes_json(tmp_path: Path) -> None:
     [
         (["--steps", "0"], "--steps must be >= 1, got 0"),
         (["--warmup-steps", "0"], "--warmup-steps must be >= 1, got 0"),
+        (["--profile-rate", "0"], "--profile-rate must be >= 1, got 0"),
         (["--variants", "trainlab,fast"], "unknown variant(s) fast; choose from trainlab, "),
     ],
 )

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.subprocess_runs import run_script
-from trainlab.benchmark.profile import CATEGORIES, NATIVE, OTHER, categorize, py_spy_executable
+from trainlab.benchmark.profile import (
+    CATEGORIES,
+    NATIVE,
+    OTHER,
+    categorize,
+    check_recorded,
+    check_runs_completed,
+    py_spy_executable,
+)
 from trainlab.paths import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "scripts" / "benchmark.py"
@@ -49,6 +58,33 @@ def test_each_sample_counts_once_for_the_first_matching_category() -> None:
 def test_category_names_are_unique() -> None:
     names = [name for name, _ in CATEGORIES]
     assert len(names) == len(set(names)) and OTHER not in names and NATIVE not in names
+
+
+def test_profiled_runs_must_all_have_completed(tmp_path: Path) -> None:
+    for name, status in (("a", "completed"), ("b", "completed")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "run.json").write_text(json.dumps({"status": status}))
+    check_runs_completed(tmp_path, 2)
+    with pytest.raises(ValueError, match=r"did not complete: 2 of 3 run records"):
+        check_runs_completed(tmp_path, 3)
+    (tmp_path / "b" / "run.json").write_text(json.dumps({"status": "failed"}))
+    with pytest.raises(ValueError, match=r"statuses \['completed', 'failed'\]; its train.log"):
+        check_runs_completed(tmp_path, 2)
+
+
+def test_a_command_py_spy_left_no_samples_of_is_an_error(tmp_path: Path) -> None:
+    argv = ["-c", "pass"]
+    empty = tmp_path / "stacks.txt"
+    empty.write_text("")
+    finished = subprocess.CompletedProcess(["py-spy"], 0, "Samples: 0 Errors: 0", "")
+    with pytest.raises(ValueError, match=r"no samples of python -c pass \(exit 0\): Samples: 0"):
+        check_recorded(empty, argv, finished)
+    # A process that exits before py-spy attaches: py-spy fails and writes nothing.
+    failed = subprocess.CompletedProcess(["py-spy"], 1, "", "Error: Failed to get process")
+    with pytest.raises(ValueError, match=r"\(exit 1\): Error: Failed to get process"):
+        check_recorded(tmp_path / "absent.txt", argv, failed)
+    empty.write_text("<module> (x.py:1) 3\n")
+    check_recorded(empty, argv, finished)
 
 
 def test_a_used_profile_folder_is_refused_before_anything_runs(tmp_path: Path) -> None:

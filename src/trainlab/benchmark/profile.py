@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from trainlab.benchmark.overhead import TRAIN_SCRIPT
+from trainlab.run_record import RUN_RECORD, RunStatus, read_record
 
 # Ordered: a sample counts once, for the first category that matches. Specific parts of a
 # training step come before the Lightning loop that calls them; the trainlab and Hydra
@@ -94,13 +95,33 @@ def record(argv: Sequence[str], output: Path, rate: int) -> tuple[float, int]:
     started = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True)
     wall_s = time.perf_counter() - started
-    if result.returncode != 0 or not output.is_file():
-        raise ValueError(
-            f"py-spy could not profile {' '.join(argv)} (exit {result.returncode}): "
-            f"{result.stderr.strip()[-500:]}"
-        )
+    check_recorded(output, argv, result)
     errors = re.search(r"Errors: (\d+)", result.stdout + result.stderr)
     return wall_s, int(errors.group(1)) if errors else 0
+
+
+def check_recorded(
+    output: Path, argv: Sequence[str], result: subprocess.CompletedProcess[str]
+) -> None:
+    """Raise unless py-spy's run ``result`` left samples in ``output``.
+
+    py-spy exits 0 even when the profiled command fails; :func:`check_runs_completed` sees that.
+    """
+    if result.returncode != 0 or not output.is_file() or output.stat().st_size == 0:
+        raise ValueError(
+            f"py-spy recorded no samples of python {' '.join(argv)} (exit {result.returncode}): "
+            f"{(result.stdout + result.stderr).strip()[-500:]}"
+        )
+
+
+def check_runs_completed(directory: Path, expected: int) -> None:
+    """Raise unless ``directory`` holds ``expected`` run records, all ``completed``."""
+    statuses = [read_record(path.parent)["status"] for path in directory.rglob(RUN_RECORD)]
+    if len(statuses) != expected or set(statuses) != {RunStatus.COMPLETED.value}:
+        raise ValueError(
+            f"the profiled command did not complete: {len(statuses)} of {expected} run records "
+            f"in {directory}, statuses {sorted(set(statuses))}; its train.log says why"
+        )
 
 
 def profile_commands(profile_dir: Path, rate: int) -> dict[str, Any]:
@@ -113,20 +134,27 @@ def profile_commands(profile_dir: Path, rate: int) -> dict[str, Any]:
         )
     quiet = "trainer.enable_progress_bar=false"
     commands = {
-        "default_job": [str(TRAIN_SCRIPT), quiet, f"hydra.run.dir={profile_dir / 'default_job'}"],
-        "sweep_12_runs": [
-            str(TRAIN_SCRIPT), "-m", *SWEEP_OVERRIDES, quiet,
-            f"hydra.sweep.dir={profile_dir / 'sweep_12_runs'}",
-        ],
+        "default_job": (
+            [str(TRAIN_SCRIPT), quiet, f"hydra.run.dir={profile_dir / 'default_job'}"], 1
+        ),
+        "sweep_12_runs": (
+            [
+                str(TRAIN_SCRIPT), "-m", *SWEEP_OVERRIDES, quiet,
+                f"hydra.sweep.dir={profile_dir / 'sweep_12_runs'}",
+            ],
+            SWEEP_RUNS,
+        ),
     }  # fmt: skip
     report: dict[str, Any] = {"rate_hz": rate, "profiles": {}}
-    for name, argv in commands.items():
+    for name, (argv, runs) in commands.items():
         output = profile_dir / f"{name}.collapsed.txt"
         wall_s, errors = record(argv, output, rate)
+        check_runs_completed(profile_dir / name, runs)
         counts = categorize(output.read_text().splitlines())
         total = sum(counts.values())
         report["profiles"][name] = {
             "command": ["python", *argv],
+            "runs": runs,
             "collapsed_stacks": str(output),
             "wall_s": wall_s,
             "sampled_s": total / rate,
@@ -134,7 +162,6 @@ def profile_commands(profile_dir: Path, rate: int) -> dict[str, Any]:
             "seconds": {category: count / rate for category, count in counts.most_common()},
             "share": {category: count / total for category, count in counts.most_common()},
         }
-    report["profiles"]["sweep_12_runs"]["runs"] = SWEEP_RUNS
     return report
 
 
