@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +18,15 @@ RERUN = PROJECT_ROOT / "scripts" / "rerun.py"
 
 
 def run_script(
-    script: Path, *args: str, timeout: int = 300, cwd: Path | None = None
+    script: Path,
+    *args: str,
+    timeout: int = 300,
+    cwd: Path | None = None,
+    python_options: Sequence[str] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """``python script args`` to completion (in ``cwd`` if given), output captured."""
+    """``python [python_options] script args`` to completion (in ``cwd`` if given), output captured."""
     return subprocess.run(
-        [sys.executable, str(script), *args],
+        [sys.executable, *python_options, str(script), *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -52,6 +57,15 @@ def scalars(run_dir: Path) -> dict[str, list[tuple[int, float]]]:
 def record(run_dir: Path) -> dict[str, Any]:
     """The run's ``run.json``."""
     return json.loads((run_dir / "run.json").read_text())
+
+
+def imported_modules(importtime_stderr: str) -> set[str]:
+    """The modules a process run with ``python -X importtime`` imported, from its stderr."""
+    return {
+        line.rsplit("|", 1)[-1].strip()
+        for line in importtime_stderr.splitlines()
+        if line.startswith("import time:")
+    }
 
 
 def file_bytes(directory: Path) -> dict[str, bytes]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FAST_OVERRIDES
-from tests.subprocess_runs import RERUN, TRAIN, file_bytes, run_script
+from tests.subprocess_runs import RERUN, TRAIN, file_bytes, imported_modules, run_script
 
 # (overrides, exit code, what the message must say): the bad value and what is allowed.
 BAD_INPUT = {
@@ -29,6 +29,8 @@ BAD_INPUT = {
     "binary loss on multiclass": (["data=multiclass", "loss=bce"], 2, ["Loss 'bce' does not support multiclass data (it supports: binary)", "Losses for multiclass data: cross_entropy, huber, l1, mse, mse_output_penalty, nll, smooth_l1, sse."]),
     "resume with nothing to resume": (["resume=true"], 2, ["resume=true but", "last.ckpt does not exist"]),
 }  # fmt: skip
+# Checked by trainlab.config.checks before Lightning (seconds to import) is imported.
+CHECKED_BEFORE_LIGHTNING = {"wrong type", "negative learning rate", "zero epochs", "resume with nothing to resume"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +48,13 @@ def test_bad_input_fails_before_training(case: str, earlier_run: Path, tmp_path:
     overrides, exit_code, expected = BAD_INPUT[case]
     before = file_bytes(earlier_run)
     run_dir = tmp_path / "run"
-    result = run_script(TRAIN, *FAST_OVERRIDES, *overrides, f"hydra.run.dir={run_dir}")
+    result = run_script(
+        TRAIN,
+        *FAST_OVERRIDES,
+        *overrides,
+        f"hydra.run.dir={run_dir}",
+        python_options=("-X", "importtime"),
+    )
     assert result.returncode == exit_code, result.stderr
     for text in expected:
         assert text in result.stderr, result.stderr
@@ -55,6 +63,9 @@ def test_bad_input_fails_before_training(case: str, earlier_run: Path, tmp_path:
     assert not (run_dir / "checkpoints").exists()
     assert not list(run_dir.glob("events.out.tfevents.*"))
     assert file_bytes(earlier_run) == before
+    imported = imported_modules(result.stderr)
+    assert "hydra" in imported
+    assert ("lightning" not in imported) == (case in CHECKED_BEFORE_LIGHTNING or exit_code == 1)
 
 
 @pytest.mark.slow

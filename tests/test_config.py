@@ -10,7 +10,8 @@ from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ValidationError
 
 from tests.conftest import compose_config
-from trainlab.build import build_datamodule, build_module, build_trainer, validate_schema
+from trainlab.build import build_datamodule, build_module, build_trainer
+from trainlab.config.checks import validate_schema
 from trainlab.config.params import check_params
 from trainlab.errors import ConfigError
 from trainlab.losses import MSEWithOutputPenalty

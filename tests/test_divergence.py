@@ -12,7 +12,8 @@ import torch
 from tests.conftest import compose_config
 from tests.subprocess_runs import TRAIN, record, run_script
 from trainlab.build import build_datamodule, build_module, build_trainer
-from trainlab.callbacks import DivergedError, DivergenceDetector
+from trainlab.callbacks import DivergenceDetector
+from trainlab.errors import DivergedError
 from trainlab.run_record import RunRecord
 from trainlab.train import train
 

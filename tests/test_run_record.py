@@ -12,7 +12,8 @@ from tests.conftest import compose_config
 from tests.subprocess_runs import record
 from trainlab.build import build_datamodule, build_module, build_trainer
 from trainlab.errors import ConfigError
-from trainlab.run_record import RECORD_KEYS, RunRecord, check_fresh_run_dir, write_record
+from trainlab.run_dir import check_fresh_run_dir
+from trainlab.run_record import RECORD_KEYS, RunRecord, write_record
 from trainlab.train import train
 
 

@@ -1,6 +1,7 @@
 """Build every object of a run from its config, validating each section first.
 
-Everything here runs before training, so a bad value costs a message, not a run.
+Everything here runs before training, so a bad value costs a message, not a run; the checks
+that need no Lightning are in :mod:`trainlab.config.checks`.
 """
 
 from __future__ import annotations
@@ -31,39 +32,17 @@ from trainlab.callbacks import (
     WeightHistogramLogger,
 )
 from trainlab.checkpoint_io import AtomicCheckpointIO
+from trainlab.config.checks import optimizer_params, registry_params, scheduler_params
 from trainlab.config.params import check_params
-from trainlab.config.schema import TrainConfig
 from trainlab.distributed import check_launch, cluster_plugins
 from trainlab.errors import ConfigError
 from trainlab.losses import LOSSES, loss_spec
 from trainlab.module import TrainLabModule
-from trainlab.optimizers import OPTIMIZERS, SCHEDULERS
+from trainlab.optimizers import OPTIMIZERS
 from trainlab.output_transforms import LossAdapter, LossTaskMismatchError
-from trainlab.registry import Registry, UnknownNameError
 
 MODEL_INJECTED = ("input_shape", "num_outputs", "activation")
 DATA_INJECTED = ("seed",)
-
-
-def validate_schema(cfg: DictConfig) -> None:
-    """Run the typed schema's range checks (each dataclass's ``__post_init__``)."""
-    if OmegaConf.get_type(cfg) is TrainConfig:
-        OmegaConf.to_object(cfg)
-
-
-def registry_params(section: str, registry: Registry[Any], cfg: DictConfig, **kw: Any) -> dict:
-    """``(name, typed params)`` check for a section selected by ``name`` from ``registry``."""
-    params = OmegaConf.to_container(cfg, resolve=True)
-    name = params.pop("name", None)
-    if name is None:
-        raise ConfigError(
-            f"{section}.name is missing; choose one of: {', '.join(registry.names())}"
-        )
-    try:
-        entry = registry.get(name)
-    except UnknownNameError as error:
-        raise ConfigError(f"{section}: {error}") from None
-    return {"name": entry.name, **check_params(section, entry.factory, params, **kw)}
 
 
 def build_datamodule(cfg: DictConfig) -> L.LightningDataModule:
@@ -101,26 +80,11 @@ def build_optimizer_factory(
     cfg: DictConfig, model: nn.Module
 ) -> Callable[..., torch.optim.Optimizer]:
     """A factory ``(params=...) -> optimizer``; built once here so torch's checks run now."""
-    params = registry_params("optimizer", OPTIMIZERS, cfg.optimizer, injected=("params",))
+    params = optimizer_params(cfg)
     name = params.pop("name")
-    lr = params.get("lr")
-    if isinstance(lr, (int, float)) and lr < 0:
-        # torch's own message ("Invalid learning rate: -1.0") does not say what is allowed.
-        raise ConfigError(
-            f"optimizer: Invalid learning rate: {float(lr)}; optimizer.lr must be >= 0"
-        )
     factory = functools.partial(OPTIMIZERS.get(name).factory, **params)
     _call("optimizer", factory, {"params": model.parameters()})
     return factory
-
-
-def build_scheduler_config(cfg: DictConfig) -> dict[str, Any] | None:
-    """``{"name": ..., **params}`` for the chosen scheduler, or None for ``scheduler=none``."""
-    if cfg.get("scheduler") is None or cfg.scheduler.get("name") in (None, "none"):
-        return None
-    return registry_params(
-        "scheduler", SCHEDULERS, cfg.scheduler, injected=("optimizer", "total_steps")
-    )
 
 
 def build_module(cfg: DictConfig, datamodule: L.LightningDataModule) -> TrainLabModule:
@@ -136,7 +100,7 @@ def build_module(cfg: DictConfig, datamodule: L.LightningDataModule) -> TrainLab
         loss=loss,
         adapter=adapter,
         optimizer_factory=build_optimizer_factory(cfg, model),
-        scheduler=build_scheduler_config(cfg),
+        scheduler=scheduler_params(cfg),
         class_names=list(class_names) if class_names else None,
     )
 

@@ -1,4 +1,4 @@
-"""The errors a run ends with: bad user input (before training), or an interruption."""
+"""The errors a run ends with: bad user input (before training), divergence, an interruption."""
 
 from __future__ import annotations
 
@@ -11,6 +11,10 @@ class ConfigError(ValueError):
 
 class UnsupportedLaunch(ConfigError):
     """A launch no job of the sweep can run (e.g. ``-m`` with DDP); stops the whole sweep."""
+
+
+class DivergedError(RuntimeError):
+    """Training produced a NaN or infinite loss; the message names the step and the losses."""
 
 
 class RunInterrupted(Exception):

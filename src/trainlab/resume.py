@@ -1,25 +1,10 @@
-"""Continuing a run in its own directory from its last checkpoint."""
+"""Continuing a run in its own directory from its last checkpoint (``trainlab.run_dir``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import torch
-
-from trainlab.errors import ConfigError
-
-LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"
-
-
-def last_checkpoint(run_dir: Path) -> Path:
-    """``run_dir/checkpoints/last.ckpt``; :class:`ConfigError` when the run never saved one."""
-    path = Path(run_dir) / LAST_CHECKPOINT
-    if not path.is_file():
-        raise ConfigError(
-            f"resume=true but {path} does not exist: the run never finished an epoch "
-            "(or ran with checkpoint.enabled=false), so there is nothing to resume; start it anew"
-        )
-    return path
 
 
 def logged_step(checkpoint: Path) -> int:

@@ -25,12 +25,11 @@ import torch
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig
 
-from trainlab.callbacks.divergence import DivergedError
-from trainlab.errors import ConfigError, RunInterrupted
+from trainlab.errors import ConfigError, DivergedError, RunInterrupted
 from trainlab.paths import PROJECT_ROOT
+from trainlab.run_dir import RUN_RECORD, record_path
 from trainlab.summary import final_metrics
 
-RUN_RECORD = "run.json"
 RECORD_KEYS = (
     "status", "seed", "command", "overrides", "job_num", "run_dir", "started_at", "ended_at",
     "wall_time_s", "final_metrics", "best_metrics", "epochs_completed", "global_step", "error",
@@ -49,11 +48,6 @@ class RunStatus(str, Enum):
     INTERRUPTED = "interrupted"
 
 
-def record_path(run_dir: Path) -> Path:
-    """``run_dir/run.json``."""
-    return Path(run_dir) / RUN_RECORD
-
-
 def read_record(run_dir: Path) -> dict[str, Any]:
     """The run record of ``run_dir``; :class:`ConfigError` if ``run_dir`` is not a run directory."""
     path = record_path(run_dir)
@@ -69,15 +63,6 @@ def write_record(run_dir: Path, record: Mapping[str, Any]) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     os.replace(temporary, path)
-
-
-def check_fresh_run_dir(run_dir: Path, resume: bool) -> None:
-    """Refuse to start a new run where one already ran, so no earlier run is ever overwritten."""
-    if not resume and record_path(run_dir).exists():
-        raise ConfigError(
-            f"{run_dir} already holds a run ({RUN_RECORD} exists); choose a new hydra.run.dir, "
-            f"or continue that run with resume=true (python scripts/rerun.py {run_dir} --resume)"
-        )
 
 
 def environment() -> dict[str, Any]:

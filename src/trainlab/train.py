@@ -8,12 +8,14 @@ from pathlib import Path
 import lightning as L
 from omegaconf import DictConfig
 
-from trainlab.build import build_datamodule, build_module, build_trainer, validate_schema
-from trainlab.callbacks import DivergedError
+from trainlab.build import build_datamodule, build_module, build_trainer
+from trainlab.config.checks import check_config
 from trainlab.distributed import is_global_zero, slurm_requeued
+from trainlab.errors import DivergedError
 from trainlab.interrupts import interrupted_on_sigterm
-from trainlab.resume import last_checkpoint, logged_step
-from trainlab.run_record import RunRecord, RunStatus, check_fresh_run_dir
+from trainlab.resume import logged_step
+from trainlab.run_dir import check_fresh_run_dir, last_checkpoint
+from trainlab.run_record import RunRecord, RunStatus
 from trainlab.summary import final_metrics, write_summary
 
 
@@ -25,7 +27,7 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, float]:
     training saves that checkpoint and raises :class:`trainlab.errors.RunInterrupted`.
     Rank 0 records the run and how it ended in ``run_dir/run.json`` (:mod:`trainlab.run_record`).
     """
-    validate_schema(cfg)
+    check_config(cfg, run_dir)
     continuing = cfg.resume or slurm_requeued()
     if is_global_zero():  # extra DDP ranks join the run directory rank 0 has just started
         check_fresh_run_dir(run_dir, continuing)

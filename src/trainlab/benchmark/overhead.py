@@ -19,7 +19,8 @@ import lightning as L
 import torch
 from hydra import compose, initialize_config_dir
 
-from trainlab.build import build_datamodule, build_module, build_trainer, validate_schema
+from trainlab.build import build_datamodule, build_module, build_trainer
+from trainlab.config.checks import validate_schema
 from trainlab.config.schema import register_schema
 from trainlab.paths import CONFIG_DIR, PROJECT_ROOT
 from trainlab.summary import write_summary

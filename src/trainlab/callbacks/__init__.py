@@ -1,6 +1,6 @@
 """Lightning callbacks trainlab adds to every run."""
 
-from trainlab.callbacks.divergence import DivergedError, DivergenceDetector
+from trainlab.callbacks.divergence import DivergenceDetector
 from trainlab.callbacks.gradient_norms import GradientNormLogger
 from trainlab.callbacks.histograms import ActivationHistogramLogger, WeightHistogramLogger
 from trainlab.callbacks.interrupt_checkpoint import InterruptCheckpoint
@@ -9,7 +9,6 @@ from trainlab.callbacks.synced_sigterm import SyncedSigterm
 
 __all__ = [
     "ActivationHistogramLogger",
-    "DivergedError",
     "DivergenceDetector",
     "GlobalRNGState",
     "GradientNormLogger",

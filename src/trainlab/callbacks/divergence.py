@@ -9,9 +9,7 @@ from typing import Any
 import lightning as L
 import torch
 
-
-class DivergedError(RuntimeError):
-    """Training produced a NaN or infinite loss; the message names the step and the losses."""
+from trainlab.errors import DivergedError
 
 
 class DivergenceDetector(L.Callback):

@@ -9,6 +9,9 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from trainlab.errors import ConfigError
+from trainlab.run_dir import check_fresh_run_dir, record_path
+
 
 class FreshRunDirGuard(Callback):
     """Stops before Hydra writes anything when ``hydra.run.dir`` already holds a run.
@@ -19,14 +22,14 @@ class FreshRunDirGuard(Callback):
     """
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        run_dir = Path(str(OmegaConf.select(config, "hydra.run.dir")))
+        if not record_path(run_dir).exists():
+            return  # the usual case, decided without importing Lightning
+
         from trainlab.distributed import is_global_zero, slurm_requeued
-        from trainlab.errors import ConfigError
-        from trainlab.run_record import check_fresh_run_dir
 
         if not is_global_zero():
             return
-
-        run_dir = Path(str(OmegaConf.select(config, "hydra.run.dir")))
         try:
             check_fresh_run_dir(
                 run_dir, resume=bool(config.get("resume", False)) or slurm_requeued()

@@ -10,7 +10,7 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-RUN_RECORD = "run.json"  # trainlab.run_record.RUN_RECORD, without importing torch here
+from trainlab.run_dir import RUN_RECORD
 
 
 class SweepFailureReport(Callback):

@@ -14,7 +14,7 @@ from omegaconf import DictConfig
 
 from trainlab.cli.console import route_lightning_logs
 from trainlab.config.schema import register_schema
-from trainlab.errors import ConfigError, RunInterrupted, UnsupportedLaunch
+from trainlab.errors import ConfigError, DivergedError, RunInterrupted, UnsupportedLaunch
 from trainlab.paths import CONFIG_DIR
 
 log = logging.getLogger("trainlab")
@@ -39,24 +39,26 @@ def main(cfg: DictConfig) -> float | None:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
-    # heavy (torch, Lightning): not needed for --help
-    from trainlab.callbacks import DivergedError
+    from trainlab.config.checks import check_config
+
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    in_sweep = HydraConfig.get().mode == RunMode.MULTIRUN
+    try:
+        # Before Lightning is imported (seconds): a bad value costs a message, not the wait.
+        check_config(cfg, run_dir)
+    except ConfigError as error:
+        return _stop(error, cfg, run_dir, in_sweep)
+
+    # heavy (Lightning): not needed for --help or bad input
     from trainlab.distributed import is_global_zero
     from trainlab.run_record import record_failure
     from trainlab.train import train
 
     route_lightning_logs()
-    run_dir = Path(HydraConfig.get().runtime.output_dir)
-    in_sweep = HydraConfig.get().mode == RunMode.MULTIRUN
     try:
         metrics = train(cfg, run_dir)
     except (ConfigError, DivergedError) as error:
-        log.error("%s", error)
-        print(f"trainlab: error: {error}", file=sys.stderr)
-        if not in_sweep or isinstance(error, UnsupportedLaunch):
-            sys.exit(2 if isinstance(error, ConfigError) else 3)
-        record_failure(run_dir, cfg, error)
-        return math.nan
+        return _stop(error, cfg, run_dir, in_sweep)
     except RunInterrupted as interrupted:
         log.warning("Interrupted: %s", interrupted)
         if not is_global_zero():
@@ -79,3 +81,21 @@ def main(cfg: DictConfig) -> float | None:
     log.info("Final metrics: %s", {k: round(v, 6) for k, v in sorted(metrics.items())})
     log.info("Run directory: %s", run_dir)
     return metrics.get(cfg.monitor)
+
+
+def _stop(
+    error: ConfigError | DivergedError, cfg: DictConfig, run_dir: Path, in_sweep: bool
+) -> float:
+    """Report a run that cannot go on; exit 2 (bad input) or 3 (diverged).
+
+    In a sweep the job is recorded as failed and returns NaN so the other jobs still run, unless
+    no job of the sweep could run (:class:`~trainlab.errors.UnsupportedLaunch`).
+    """
+    log.error("%s", error)
+    print(f"trainlab: error: {error}", file=sys.stderr)
+    if not in_sweep or isinstance(error, UnsupportedLaunch):
+        sys.exit(2 if isinstance(error, ConfigError) else 3)
+    from trainlab.run_record import record_failure  # imports Lightning: only sweeps pay for it
+
+    record_failure(run_dir, cfg, error)
+    return math.nan

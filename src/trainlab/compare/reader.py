@@ -16,7 +16,8 @@ from typing import Any
 from omegaconf import OmegaConf
 from tensorboard.backend.event_processing import event_accumulator
 
-RUN_RECORD = "run.json"
+from trainlab.run_dir import RUN_RECORD
+
 HYDRA_DIR = ".hydra"
 # Written by trainlab.summary when a run finishes, so their presence means "completed".
 FINAL_PREFIX = "hp/"
