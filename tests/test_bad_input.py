@@ -82,7 +82,8 @@ def test_a_fresh_run_into_an_earlier_runs_directory_is_refused(earlier_run: Path
 def test_rerun_of_a_folder_that_is_not_a_run(earlier_run: Path, tmp_path: Path) -> None:
     before = file_bytes(earlier_run)
     for args in ([str(tmp_path)], [str(tmp_path), "--resume"], [str(earlier_run.parent)]):
-        result = run_script(RERUN, *args)
+        result = run_script(RERUN, *args, python_options=("-X", "importtime"))
         assert result.returncode == 2, args
         assert "is not a trainlab run directory: it has no run.json" in result.stderr
+        assert not {"torch", "lightning"} & imported_modules(result.stderr)
     assert file_bytes(earlier_run) == before

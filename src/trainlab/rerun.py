@@ -13,7 +13,7 @@ from omegaconf import OmegaConf
 
 from trainlab.errors import ConfigError
 from trainlab.paths import PROJECT_ROOT
-from trainlab.run_record import RunStatus, read_record
+from trainlab.run_dir import RunStatus, read_record
 
 TRAIN_SCRIPT = PROJECT_ROOT / "scripts" / "train.py"
 RERUN_ROOT = Path("outputs") / "reruns"

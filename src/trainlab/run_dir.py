@@ -1,4 +1,5 @@
-"""What makes a folder a run directory, and the checks made on it before a run starts.
+"""What makes a folder a run directory: its record (read here, written by ``run_record``), its
+last checkpoint, and the checks made on it before a run starts.
 
 Free of torch and Lightning, so the command lines can check a run directory (and refuse a bad
 one) without paying for importing them.
@@ -6,7 +7,10 @@ one) without paying for importing them.
 
 from __future__ import annotations
 
+import json
+from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from trainlab.errors import ConfigError
 
@@ -14,9 +18,27 @@ RUN_RECORD = "run.json"
 LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"
 
 
+class RunStatus(str, Enum):
+    """Where a run stands; ``running`` is left behind only by a process that was killed."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    DIVERGED = "diverged"
+    INTERRUPTED = "interrupted"
+
+
 def record_path(run_dir: Path) -> Path:
     """``run_dir/run.json``."""
     return Path(run_dir) / RUN_RECORD
+
+
+def read_record(run_dir: Path) -> dict[str, Any]:
+    """The run record of ``run_dir``; :class:`ConfigError` if ``run_dir`` is not a run directory."""
+    path = record_path(run_dir)
+    if not path.is_file():
+        raise ConfigError(f"{run_dir} is not a trainlab run directory: it has no {RUN_RECORD}")
+    return json.loads(path.read_text())
 
 
 def check_fresh_run_dir(run_dir: Path, resume: bool) -> None:

@@ -1,7 +1,7 @@
 """The run record: ``run.json`` in each run directory, written from the start to the end of a run.
 
 This is the one place that writes it. Other tools (``rerun.py``, sweep reports, comparisons) read
-it with :func:`read_record`; its keys are the contract listed in :data:`RECORD_KEYS`.
+it with :func:`trainlab.run_dir.read_record`; its keys are the contract listed in :data:`RECORD_KEYS`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from enum import Enum
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -25,9 +24,9 @@ import torch
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig
 
-from trainlab.errors import ConfigError, DivergedError, RunInterrupted
+from trainlab.errors import DivergedError, RunInterrupted
 from trainlab.paths import PROJECT_ROOT
-from trainlab.run_dir import RUN_RECORD, record_path
+from trainlab.run_dir import RunStatus, read_record, record_path
 from trainlab.summary import final_metrics
 
 RECORD_KEYS = (
@@ -36,24 +35,6 @@ RECORD_KEYS = (
     "environment", "git",
 )  # fmt: skip
 PACKAGES = ("torch", "lightning", "hydra-core", "torchmetrics", "omegaconf", "numpy", "tensorboard")
-
-
-class RunStatus(str, Enum):
-    """Where a run stands; ``running`` is left behind only by a process that was killed."""
-
-    RUNNING = "running"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    DIVERGED = "diverged"
-    INTERRUPTED = "interrupted"
-
-
-def read_record(run_dir: Path) -> dict[str, Any]:
-    """The run record of ``run_dir``; :class:`ConfigError` if ``run_dir`` is not a run directory."""
-    path = record_path(run_dir)
-    if not path.is_file():
-        raise ConfigError(f"{run_dir} is not a trainlab run directory: it has no {RUN_RECORD}")
-    return json.loads(path.read_text())
 
 
 def write_record(run_dir: Path, record: Mapping[str, Any]) -> None:

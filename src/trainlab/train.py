@@ -14,8 +14,8 @@ from trainlab.distributed import is_global_zero, slurm_requeued
 from trainlab.errors import DivergedError
 from trainlab.interrupts import interrupted_on_sigterm
 from trainlab.resume import logged_step
-from trainlab.run_dir import check_fresh_run_dir, last_checkpoint
-from trainlab.run_record import RunRecord, RunStatus
+from trainlab.run_dir import RunStatus, check_fresh_run_dir, last_checkpoint
+from trainlab.run_record import RunRecord
 from trainlab.summary import final_metrics, write_summary
 
 

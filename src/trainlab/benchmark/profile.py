@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from trainlab.benchmark.overhead import TRAIN_SCRIPT
-from trainlab.run_dir import RUN_RECORD
-from trainlab.run_record import RunStatus, read_record
+from trainlab.run_dir import RUN_RECORD, RunStatus, read_record
 
 # Ordered: a sample counts once, for the first category that matches. Specific parts of a
 # training step come before the Lightning loop that calls them; the trainlab and Hydra

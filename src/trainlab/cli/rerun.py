@@ -35,7 +35,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Exit codes: 0 identical / resumed to completion, 1 different or failed, 2 bad input."""
     from trainlab import rerun
-    from trainlab.run_record import read_record
+    from trainlab.run_dir import read_record
 
     args = parse_args(argv)
     try:
