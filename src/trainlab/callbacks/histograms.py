@@ -14,7 +14,8 @@ from torch import nn
 from torch.utils.hooks import RemovableHandle
 
 from trainlab.activations import ACTIVATIONS
-from trainlab.callbacks.gradient_norms import layer_name
+from trainlab.lightning_state import is_logging_step, logger_step
+from trainlab.models.layers import layer_names, short_names
 
 WEIGHT_TAG = "weight_hist/{}"
 ACTIVATION_TAG = "activation_hist/{}"
@@ -27,7 +28,7 @@ def _writers(trainer: L.Trainer) -> list[Any]:
 
 
 def _logging_step(trainer: L.Trainer) -> bool:
-    return bool(trainer.loggers) and trainer._logger_connector.should_update_logs
+    return bool(trainer.loggers) and is_logging_step(trainer)
 
 
 def activation_types() -> tuple[type[nn.Module], ...]:
@@ -45,10 +46,12 @@ class WeightHistogramLogger(L.Callback):
         writers = _writers(trainer)
         if not writers or not _logging_step(trainer):
             return
-        step = trainer.fit_loop.epoch_loop._batches_that_stepped
+        step = logger_step(trainer)
+        layers = layer_names(pl_module)
         by_layer: dict[str, list[torch.Tensor]] = {}
         for name, parameter in pl_module.named_parameters():
-            by_layer.setdefault(layer_name(name), []).append(parameter.detach().reshape(-1))
+            if name in layers:
+                by_layer.setdefault(layers[name], []).append(parameter.detach().reshape(-1))
         for layer, parts in by_layer.items():
             values = torch.cat(parts).float().cpu()
             for writer in writers:
@@ -73,11 +76,13 @@ class ActivationHistogramLogger(L.Callback):
     ) -> None:
         if not _writers(trainer) or not _logging_step(trainer):
             return
-        self._step = trainer.fit_loop.epoch_loop._batches_that_stepped
+        self._step = logger_step(trainer)
         kinds = activation_types()
-        for name, module in pl_module.named_modules():
-            if isinstance(module, kinds):
-                self._handles.append(module.register_forward_hook(self._recorder(name)))
+        activations = {
+            name: module for name, module in pl_module.named_modules() if isinstance(module, kinds)
+        }
+        for path, name in short_names(activations).items():
+            self._handles.append(activations[path].register_forward_hook(self._recorder(name)))
 
     def on_train_batch_end(
         self, trainer: L.Trainer, pl_module: L.LightningModule, *args: Any
@@ -93,10 +98,7 @@ class ActivationHistogramLogger(L.Callback):
         self._outputs.clear()
 
     def _recorder(self, name: str) -> Any:
-        # layer_name drops a parameter suffix and wrapper modules: model.layers.act1 → act1.
-        key = layer_name(name + ".output")
-
         def record(module: nn.Module, inputs: Any, output: torch.Tensor) -> None:
-            self._outputs[key] = output.detach().float().cpu()
+            self._outputs[name] = output.detach().float().cpu()
 
         return record
