@@ -1,6 +1,25 @@
-"""Datamodules: synthetic regression/binary/multiclass data and CIFAR10."""
+"""Data sources (synthetic regression/binary/multiclass data, CIFAR10) and their contract.
 
-from trainlab.data.cifar10 import CIFAR10DataModule
-from trainlab.data.synthetic import SyntheticDataModule
+Importing this package imports neither Lightning nor torchvision: the sources are loaded on
+first use, and the datamodule that serves a source to a Trainer is
+:mod:`trainlab.data.datamodule`.
+"""
 
-__all__ = ["CIFAR10DataModule", "SyntheticDataModule"]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = ["CIFAR10Data", "DataSource", "SyntheticData"]
+
+_LAZY = {
+    "CIFAR10Data": "trainlab.data.cifar10",
+    "DataSource": "trainlab.data.source",
+    "SyntheticData": "trainlab.data.synthetic",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'trainlab.data' has no attribute {name!r}")
