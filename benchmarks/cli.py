@@ -1,4 +1,4 @@
-"""``python scripts/benchmark.py``: argument parsing and output of the benchmark suites."""
+"""``python benchmarks/benchmark.py``: argument parsing and output of the throughput benchmark."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ import json
 import logging
 import platform
 import sys
-import tempfile
 import warnings
 from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from trainlab.benchmark.settings import TRAINLAB_VARIANTS, Workload
+from benchmarks.settings import TRAINLAB_VARIANTS, Workload
 
 DEFAULTS = Workload()
 
@@ -25,14 +24,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog="benchmark.py",
         description=(
             "Train the same model on the same tensors with trainlab's full path and with a "
-            "hand-written PyTorch loop; print samples/s and the ratio (suite 'throughput'), or "
-            "the fixed per-run costs of the default synthetic job (suite 'overhead'), or where "
-            "the time of the default job and a 12-run sweep goes, sampled by py-spy (suite "
-            "'profile')."
+            "hand-written PyTorch loop; print samples/s and the ratio."
         ),
-    )
-    parser.add_argument(
-        "--suite", choices=("throughput", "overhead", "profile"), default="throughput"
     )
     parser.add_argument("--device", choices=("cpu", "cuda", "auto"), default="auto")
     parser.add_argument("--model", choices=("cifar_cnn", "mlp"), default=DEFAULTS.model)
@@ -54,23 +47,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help=f"comma-separated trainlab variants to time (default: all of {', '.join(TRAINLAB_VARIANTS)})",
     )
     parser.add_argument("--seed", type=int, default=DEFAULTS.seed)
-    parser.add_argument(
-        "--no-commands",
-        action="store_true",
-        help="overhead suite: skip the subprocess timings of scripts/train.py",
-    )
-    parser.add_argument(
-        "--profile-dir",
-        type=Path,
-        help="profile suite: keep the runs and py-spy's collapsed stacks here (default: a new "
-        "temporary folder); speedscope and flamegraph.pl open the stacks",
-    )
-    parser.add_argument(
-        "--profile-rate", type=int, default=100, help="profile suite: samples per second"
-    )
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     args = parser.parse_args(argv)
-    for name in ("batch_size", "steps", "samples", "repeats", "profile_rate"):
+    for name in ("batch_size", "steps", "samples", "repeats"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     if args.warmup_steps < 1:
@@ -110,36 +89,20 @@ def environment() -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the chosen suite, print a table and JSON; return the exit status."""
+    """Run the benchmark, print a table and JSON; return the exit status."""
     args = parse_args(argv)
     _quiet_lightning()
-    from trainlab.benchmark.workload import resolve_device
+    from benchmarks.workload import resolve_device
 
     try:
         workload = workload_from_args(args)
         device = resolve_device(workload.device)
         workload = Workload(**{**workload.__dict__, "device": device.type})
-        if args.suite == "overhead":
-            from trainlab.benchmark.overhead import format_overhead, measure_overhead
+        from benchmarks.throughput import format_table, measure_throughput
 
-            result = {"environment": environment(), **measure_overhead(not args.no_commands)}
-            table = format_overhead(result)
-        elif args.suite == "profile":
-            from trainlab.benchmark.profile import format_profile, profile_commands
-
-            profile_dir = args.profile_dir or Path(tempfile.mkdtemp(prefix="trainlab-profile-"))
-            profile_dir.mkdir(parents=True, exist_ok=True)
-            result = {
-                "environment": environment(),
-                **profile_commands(profile_dir, args.profile_rate),
-            }
-            table = format_profile(result)
-        else:
-            from trainlab.benchmark.throughput import format_table, measure_throughput
-
-            report = measure_throughput(workload, args.variants, args.repeats, environment())
-            result = report.as_dict()
-            table = format_table(report)
+        report = measure_throughput(workload, args.variants, args.repeats, environment())
+        result = report.as_dict()
+        table = format_table(report)
     except ValueError as error:
         print(f"benchmark: error: {error}", file=sys.stderr)
         return 2

@@ -15,7 +15,7 @@ class Workload:
 
     Only the ``steps`` between the start of step ``warmup_steps`` and the start of step
     ``warmup_steps + steps`` are timed; the extra last step lets both clocks stop at a batch
-    start, where Lightning's own hooks can read them (see :mod:`trainlab.benchmark.clock`).
+    start, where Lightning's own hooks can read them (see :mod:`benchmarks.clock`).
     """
 
     device: str = "cpu"

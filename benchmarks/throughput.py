@@ -10,17 +10,12 @@ from typing import Any
 
 from torch import nn
 
-from trainlab.benchmark.hand_loop import train_hand_loop
-from trainlab.benchmark.settings import HAND_LOOP, TRAINLAB_VARIANTS, Workload
-from trainlab.benchmark.trainlab_path import train_trainlab
-from trainlab.benchmark.workload import (
-    ImageData,
-    TrainingParts,
-    build_parts,
-    make_data,
-)
+from benchmarks.hand_loop import train_hand_loop
+from benchmarks.settings import HAND_LOOP, TRAINLAB_VARIANTS, Workload
+from benchmarks.trainlab_path import train_trainlab
+from benchmarks.workload import TrainingParts, build_parts
 
-PathRunner = Callable[[Workload, ImageData, TrainingParts], tuple[nn.Module, float, float]]
+PathRunner = Callable[[Workload, TrainingParts], tuple[nn.Module, float, float]]
 
 
 @dataclass
@@ -68,14 +63,13 @@ def measure_throughput(
 
     Interleaving spreads slow phases of a shared machine over all paths instead of one.
     """
-    data = make_data(workload)
-    parts = build_parts(workload, data)
+    parts = build_parts(workload)
     trainers = path_trainers(variants)
     rates: dict[str, list[float]] = {name: [] for name in trainers}
     losses: dict[str, float] = {}
     for _ in range(repeats):
         for name, train in trainers.items():
-            _, seconds, loss = train(workload, data, parts)
+            _, seconds, loss = train(workload, parts)
             rates[name].append(workload.steps * workload.batch_size / seconds)
             losses[name] = loss
     medians = {name: statistics.median(values) for name, values in rates.items()}

@@ -7,28 +7,24 @@ import contextlib
 import torch
 from torch.nn import functional
 
-from trainlab.benchmark.clock import StepClock
-from trainlab.benchmark.settings import Workload
-from trainlab.benchmark.workload import (
-    ImageData,
-    TrainingParts,
-    make_loader,
-    resolve_device,
-)
+from benchmarks.clock import StepClock
+from benchmarks.settings import Workload
+from benchmarks.workload import TrainingParts, make_loader, resolve_device
+from trainlab.components import make_optimizer
 
 
 def train_hand_loop(
-    workload: Workload, data: ImageData, parts: TrainingParts
+    workload: Workload, parts: TrainingParts
 ) -> tuple[torch.nn.Module, float, float]:
     """Train a fresh copy of the model; return it, the timed seconds and the last loss."""
     device = resolve_device(workload.device)
     # What the trainlab path's Trainer sets from trainer.benchmark (see compose_benchmark_config);
     # set here too so the hand loop never runs with a setting left over from the previous path.
     torch.backends.cudnn.benchmark = device.type == "cuda"
-    model = parts.fresh_model(workload)
-    compiled = torch.compile(model) if workload.compile else model
-    optimizer = parts.optimizer_factory(list(model.parameters()))
-    loader = make_loader(workload, data)
+    module = parts.fresh_module(workload)
+    model = module.model
+    optimizer = make_optimizer(module.optimizer_choice, module.parameters())
+    loader = make_loader(workload, parts.data)
     clock = StepClock(device, workload.warmup_steps, workload.steps)
     autocast = (
         torch.autocast(device.type, dtype=torch.bfloat16)
@@ -44,7 +40,7 @@ def train_hand_loop(
             clock.at_step_start(step)
             optimizer.zero_grad(set_to_none=True)
             with autocast:
-                loss = functional.cross_entropy(compiled(inputs), targets)
+                loss = functional.cross_entropy(model(inputs), targets)
             loss.backward()
             optimizer.step()
             step += 1
