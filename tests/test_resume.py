@@ -15,13 +15,12 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from tests.conftest import compose_config
+from tests.conftest import planned
 from tests.subprocess_runs import RERUN, TRAIN, record, run_script, scalars
 from trainlab.callbacks import GlobalRNGState
 from trainlab.checkpoint_io import AtomicCheckpointIO
 from trainlab.errors import ConfigError
 from trainlab.run_record import write_record
-from trainlab.train import train
 
 # 900 training samples in batches of 16: 57 steps per epoch, a few seconds per epoch.
 RESUME_RUN = (
@@ -56,7 +55,7 @@ def test_rng_states_survive_a_weights_only_checkpoint(tmp_path: Path) -> None:
 def test_resume_without_a_checkpoint_is_refused(tmp_path: Path) -> None:
     write_record(tmp_path, {"status": "running"})
     with pytest.raises(ConfigError, match=r"resume=true but .*last.ckpt does not exist"):
-        train(compose_config("logger=none", "resume=true"), tmp_path)
+        planned("logger=none", "resume=true", run_dir=tmp_path)
 
 
 def wait_for_training_past_epoch(run_dir: Path, epoch: int, process: subprocess.Popen) -> int:
@@ -121,7 +120,7 @@ def test_resume_refuses_a_completed_run(tmp_path: Path) -> None:
     (tmp_path / ".hydra" / "overrides.yaml").write_text("[]\n")
     result = run_script(RERUN, str(tmp_path), "--resume")
     assert result.returncode == 2
-    assert "completed; there is nothing to resume" in result.stderr
+    assert f"{tmp_path} holds a completed run; there is nothing to resume" in result.stderr
 
 
 @pytest.mark.slow

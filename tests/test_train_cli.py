@@ -8,7 +8,7 @@ from pathlib import Path
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from tests.conftest import FAST_OVERRIDES
-from tests.subprocess_runs import TRAIN, run_script, run_sweep
+from tests.subprocess_runs import TRAIN, record, run_script, run_sweep
 
 
 def run_train(*args: str) -> subprocess.CompletedProcess[str]:
@@ -73,3 +73,43 @@ def test_help_lists_the_config_groups() -> None:
     for group in ("loss:", "activation:", "optimizer:", "data:", "model:", "scheduler:"):
         assert group in result.stdout
     assert "bce_with_logits" in result.stdout
+
+
+USER_LOSS = '''
+import math
+
+import torch
+from torch import nn
+
+from trainlab.losses import LOSSES, LossSpec, ModelOutput, TargetKind
+from trainlab.tasks import Task
+
+
+@LOSSES.register("log_cosh", info=LossSpec(frozenset(Task), ModelOutput.VALUES, TargetKind.REAL))
+class LogCosh(nn.Module):
+    """mean(log(cosh(input - target))), computed without overflow."""
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        d = input - target
+        return (d + nn.functional.softplus(-2 * d) - math.log(2)).mean()
+'''
+
+
+def test_a_loss_registered_in_the_users_own_module_trains_from_the_command_line(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "my_losses.py").write_text(USER_LOSS)
+    (tmp_path / "conf" / "loss").mkdir(parents=True)
+    (tmp_path / "conf" / "loss" / "log_cosh.yaml").write_text("name: log_cosh\n")
+    run_dir = tmp_path / "run"
+    result = run_script(
+        TRAIN, *FAST_OVERRIDES, "data=regression", "loss=log_cosh", "imports=[my_losses]",
+        f"hydra.searchpath=[file://{tmp_path / 'conf'}]", f"hydra.run.dir={run_dir}",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    saved = record(run_dir)
+    assert saved["status"] == "completed"
+    final = saved["final_metrics"]
+    # log cosh d lies between d²/2 - d⁴/12 and d²/2: the logged loss is the user's, not mse.
+    assert 0.3 * final["val/mse"] < final["val/loss"] <= 0.5 * final["val/mse"] + 1e-6

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 import lightning as L
@@ -11,51 +11,48 @@ from torch import nn
 from torchmetrics import MeanMetric
 
 from trainlab.class_report import ClassReport
+from trainlab.components import Choice, make_optimizer, make_scheduler, scheduler_interval
+from trainlab.lightning_state import is_logging_step
+from trainlab.losses import LossSpec
 from trainlab.metrics import task_metrics
-from trainlab.optimizers import SCHEDULERS
 from trainlab.output_transforms import LossAdapter
 from trainlab.tasks import Task
 
-OptimizerFactory = Callable[[list[nn.Parameter]], torch.optim.Optimizer]
-
 
 class TrainLabModule(L.LightningModule):
-    """Trains ``model`` with ``loss`` behind the :class:`LossAdapter` that fits the task.
+    """Trains ``model`` on a ``task`` with ``loss``, through the :class:`LossAdapter` that fits.
 
     Logs ``{train,val,test}/loss`` and the task's metrics (``val/acc``, ``val/f1``, or
     ``val/mse``, ``val/mae``, ``val/r2``) and ``train/lr``. Multiclass runs also log
-    ``test/acc_class/<class name>`` and a ``test/confusion_matrix`` image at the end of testing;
-    ``class_names`` label them (default ``class_0``, ``class_1``, ...).
+    ``test/acc_class/<class name>`` and a ``test/confusion_matrix`` image at the end of testing,
+    labelled by ``class_names`` (one per class; required for multiclass tasks).
     """
 
     def __init__(
         self,
         model: nn.Module,
         loss: nn.Module,
-        adapter: LossAdapter,
-        optimizer_factory: OptimizerFactory,
-        scheduler: dict[str, Any] | None = None,
-        class_names: list[str] | None = None,
+        loss_spec: LossSpec,
+        task: Task,
+        optimizer: Choice,
+        scheduler: Choice | None = None,
+        class_names: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
         self.model = model
         self.loss = loss
-        self.adapter = adapter
-        self.optimizer_factory = optimizer_factory
-        self.scheduler_config = scheduler
-        num_classes = adapter.num_classes
+        num_classes = len(class_names) if task is Task.MULTICLASS else 1
+        self.adapter = LossAdapter(loss_spec, task, num_classes)
+        self.optimizer_choice = optimizer
+        self.scheduler_choice = scheduler
         # The epoch's mean training loss as a metric rather than a logged tensor: synced across
         # DDP ranks once, at compute (sync_dist on an on_step value would all-reduce every step).
         # nan_strategy="disable": the default NaN check is a host sync on every update.
         self.train_loss = MeanMetric(nan_strategy="disable")
-        self.train_metrics = task_metrics(adapter.task, num_classes, prefix="train/")
-        self.val_metrics = task_metrics(adapter.task, num_classes, prefix="val/")
-        self.test_metrics = task_metrics(adapter.task, num_classes, prefix="test/")
-        self.class_report = (
-            ClassReport(class_names or [f"class_{i}" for i in range(num_classes)])
-            if adapter.task is Task.MULTICLASS
-            else None
-        )
+        self.train_metrics = task_metrics(task, num_classes, prefix="train/")
+        self.val_metrics = task_metrics(task, num_classes, prefix="val/")
+        self.test_metrics = task_metrics(task, num_classes, prefix="test/")
+        self.class_report = ClassReport(class_names) if task is Task.MULTICLASS else None
         # This epoch's detached training predictions and targets, fed to train_metrics at epoch
         # end: torchmetrics' per-batch update checks its inputs with torch.unique and counts
         # classes with torch.bincount, each a host sync, which on a GPU would stall every step.
@@ -85,7 +82,7 @@ class TrainLabModule(L.LightningModule):
         # steps Lightning writes, gated as LearningRateMonitor gates: every self.log costs
         # Python time and, from a float, a host-to-device copy, and other steps' values are
         # never written.
-        if self.trainer._logger_connector.should_update_logs:
+        if is_logging_step(self.trainer):
             self.log("train/lr", self.trainer.optimizers[0].param_groups[0]["lr"], on_step=True)
 
     def on_train_epoch_end(self) -> None:
@@ -139,14 +136,15 @@ class TrainLabModule(L.LightningModule):
         metrics.reset()
 
     def configure_optimizers(self) -> Any:
-        optimizer = self.optimizer_factory(list(self.parameters()))
-        if self.scheduler_config is None:
+        optimizer = make_optimizer(self.optimizer_choice, self.parameters())
+        if self.scheduler_choice is None:
             return optimizer
-        config = dict(self.scheduler_config)
-        entry = SCHEDULERS.get(config.pop("name"))
         total_steps = int(self.trainer.estimated_stepping_batches)
-        scheduler = entry.factory(optimizer, total_steps=total_steps, **config)
+        scheduler = make_scheduler(self.scheduler_choice, optimizer, total_steps)
         return {
             "optimizer": optimizer,
-            "lr_scheduler": {"scheduler": scheduler, "interval": entry.info.interval},
+            "lr_scheduler": {
+                "scheduler": scheduler,
+                "interval": scheduler_interval(self.scheduler_choice),
+            },
         }

@@ -13,7 +13,7 @@ from omegaconf import OmegaConf
 
 from trainlab.errors import ConfigError
 from trainlab.paths import PROJECT_ROOT
-from trainlab.run_dir import RunStatus, read_record
+from trainlab.run_dir import read_record
 
 TRAIN_SCRIPT = PROJECT_ROOT / "scripts" / "train.py"
 RERUN_ROOT = Path("outputs") / "reruns"
@@ -44,16 +44,22 @@ def run_train(overrides: list[str]) -> int:
 
 def rerun(run_dir: Path, into: Path) -> int:
     """Train ``run_dir``'s configuration again in ``into``; the training's exit code."""
-    return run_train([*recorded_overrides(run_dir), f"hydra.run.dir={into}"])
+    return run_train([*recorded_overrides(run_dir), run_dir_override(into)])
 
 
 def resume(run_dir: Path) -> int:
-    """Continue ``run_dir``'s run in ``run_dir`` from its last checkpoint; the exit code."""
-    overrides = recorded_overrides(run_dir)
-    status = read_record(run_dir).get("status")
-    if status == RunStatus.COMPLETED.value:
-        raise ConfigError(f"{run_dir} completed; there is nothing to resume (rerun it instead)")
-    return run_train([*overrides, f"hydra.run.dir={run_dir}", "resume=true"])
+    """Continue ``run_dir``'s run in ``run_dir`` from its last checkpoint; the exit code.
+
+    The run's plan takes the config from the run's own record (``.hydra/config.yaml``).
+    """
+    read_record(run_dir)  # a clear error first when run_dir is not a run directory
+    return run_train([run_dir_override(run_dir), "resume=true"])
+
+
+def run_dir_override(run_dir: Path) -> str:
+    """``hydra.run.dir=<run_dir>``, quoted for Hydra's parser (spaces, ``=``, ``,``, quotes)."""
+    escaped = str(run_dir).replace("\\", "\\\\").replace("'", "\\'")
+    return f"hydra.run.dir='{escaped}'"
 
 
 def metric_differences(

@@ -1,5 +1,5 @@
 """What makes a folder a run directory: its record (read here, written by ``run_record``), its
-last checkpoint, and the checks made on it before a run starts.
+config, its last checkpoint, the checks made on it before a run starts, and its one writer.
 
 Free of torch and Lightning, so the command lines can check a run directory (and refuse a bad
 one) without paying for importing them.
@@ -7,15 +7,26 @@ one) without paying for importing them.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import shlex
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
 from trainlab.errors import ConfigError
 
 RUN_RECORD = "run.json"
+HYDRA_DIR = ".hydra"
 LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"
+WRITER_LOCK = ".writer.lock"
 
 
 class RunStatus(str, Enum):
@@ -28,25 +39,54 @@ class RunStatus(str, Enum):
     INTERRUPTED = "interrupted"
 
 
+class RunDirBusy(ConfigError):
+    """Another live process is writing the run folder."""
+
+
+def rerun_command(run_dir: Path, resume: bool = False) -> str:
+    """The command that reruns (or, with ``resume``, continues) ``run_dir``'s run, quoted."""
+    return f"python scripts/rerun.py {shlex.quote(str(run_dir))}" + (" --resume" if resume else "")
+
+
 def record_path(run_dir: Path) -> Path:
     """``run_dir/run.json``."""
     return Path(run_dir) / RUN_RECORD
 
 
 def read_record(run_dir: Path) -> dict[str, Any]:
-    """The run record of ``run_dir``; :class:`ConfigError` if ``run_dir`` is not a run directory."""
+    """The run record of ``run_dir``; :class:`ConfigError` if it is missing or unreadable."""
     path = record_path(run_dir)
     if not path.is_file():
         raise ConfigError(f"{run_dir} is not a trainlab run directory: it has no {RUN_RECORD}")
-    return json.loads(path.read_text())
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ConfigError(f"{path} is not a readable run record: {error}") from None
+    if not isinstance(record, dict):
+        raise ConfigError(f"{path} is not a run record: it holds a {type(record).__name__}")
+    return record
 
 
-def check_fresh_run_dir(run_dir: Path, resume: bool) -> None:
+def recorded_config(run_dir: Path) -> DictConfig:
+    """The config ``run_dir``'s run was started with (``.hydra/config.yaml``)."""
+    path = Path(run_dir) / HYDRA_DIR / "config.yaml"
+    if not path.is_file():
+        raise ConfigError(f"{run_dir} has no recorded config ({path} is missing)")
+    try:
+        config = OmegaConf.load(path)
+    except (OSError, OmegaConfBaseException, ValueError) as error:
+        raise ConfigError(f"{path} is not a readable config: {error}") from None
+    if not isinstance(config, DictConfig):
+        raise ConfigError(f"{path} is not a config mapping")
+    return config
+
+
+def check_fresh_run_dir(run_dir: Path) -> None:
     """Refuse to start a new run where one already ran, so no earlier run is ever overwritten."""
-    if not resume and record_path(run_dir).exists():
+    if record_path(run_dir).exists():
         raise ConfigError(
             f"{run_dir} already holds a run ({RUN_RECORD} exists); choose a new hydra.run.dir, "
-            f"or continue that run with resume=true (python scripts/rerun.py {run_dir} --resume)"
+            f"or continue that run with resume=true ({rerun_command(run_dir, resume=True)})"
         )
 
 
@@ -59,3 +99,33 @@ def last_checkpoint(run_dir: Path) -> Path:
             "(or ran with checkpoint.enabled=false), so there is nothing to resume; start it anew"
         )
     return path
+
+
+@contextmanager
+def sole_writer(run_dir: Path, fresh: bool) -> Iterator[None]:
+    """Hold ``run_dir``'s writer lock for the enclosed block: one writing process per run folder.
+
+    The lock is taken atomically (``flock`` on ``.writer.lock``, released by the kernel when the
+    process dies, so a killed run leaves no stale lock); a second process is refused at once with
+    :class:`RunDirBusy`. A ``fresh`` run is also refused if a run was recorded in the folder
+    between its plan and now. Written by hand because ``filelock`` does not say who holds a lock.
+    """
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(run_dir / WRITER_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(descriptor, 200, 0).decode(errors="replace").strip() or "unknown"
+            raise RunDirBusy(
+                f"{run_dir} is being written by another run ({holder}); wait for it to end, "
+                "or choose another hydra.run.dir"
+            ) from None
+        if fresh:
+            check_fresh_run_dir(run_dir)
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock

@@ -7,6 +7,8 @@ from typing import Any
 import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
+from trainlab.run_record import Progress
+
 CHOICE_SECTIONS = ("loss", "activation", "optimizer", "scheduler", "model", "data")
 TRAINER_HPARAMS = ("max_epochs", "max_steps", "precision", "gradient_clip_val")
 
@@ -18,6 +20,25 @@ def final_metrics(trainer: L.Trainer) -> dict[str, float]:
         for name, value in trainer.callback_metrics.items()
         if not name.endswith("_step") and value.numel() == 1
     }
+
+
+def best_metrics(trainer: L.Trainer) -> dict[str, float]:
+    """``{monitor: best value}`` as the checkpoint callback saw it; empty without one."""
+    checkpoint = trainer.checkpoint_callback
+    score = getattr(checkpoint, "best_model_score", None)
+    if score is None:
+        return {}
+    return {str(checkpoint.monitor): float(score)}
+
+
+def progress(trainer: L.Trainer, metrics: dict[str, float] | None = None) -> Progress:
+    """How far ``trainer`` got, with ``metrics`` (default: what it holds now) as final metrics."""
+    return Progress(
+        final_metrics=dict(metrics) if metrics is not None else final_metrics(trainer),
+        best_metrics=best_metrics(trainer),
+        epochs_completed=int(trainer.current_epoch),
+        global_step=int(trainer.global_step),
+    )
 
 
 def hparams(cfg: DictConfig) -> dict[str, Any]:

@@ -85,6 +85,8 @@ class TrainConfig:
     """Everything one run needs; see ``conf/train.yaml`` for the defaults list."""
 
     seed: int = 42
+    # Modules imported before the registries are read (the user's own losses, activations, ...).
+    imports: list[str] = field(default_factory=list)
     data: Any = MISSING
     model: Any = MISSING
     loss: Any = MISSING
@@ -104,6 +106,10 @@ class TrainConfig:
     resume: bool = False
 
     def __post_init__(self) -> None:
+        if self.seed < 0:
+            raise ConfigError(
+                f"seed must be >= 0 (numpy and Lightning take unsigned seeds), got {self.seed}"
+            )
         if self.monitor_mode not in ("min", "max"):
             raise ConfigError(f"monitor_mode must be 'min' or 'max', got {self.monitor_mode!r}")
 
