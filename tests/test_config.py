@@ -76,7 +76,9 @@ def test_wrong_type_in_a_choice_section_is_a_config_error(tmp_path: Path) -> Non
 
 
 def test_range_errors_come_from_torch_and_the_schema(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="optimizer: Invalid learning rate: -1.0"):
+    with pytest.raises(
+        ConfigError, match="optimizer.lr=-1.0 is not allowed: optimizer.lr must be >= 0"
+    ):
         planned("optimizer.lr=-1", run_dir=tmp_path)
     with pytest.raises(
         ConfigError, match=r"trainer.max_epochs must be >= 1 \(or -1 for no limit\), got 0"

@@ -34,6 +34,7 @@ from trainlab.components import (
     make_scheduler,
 )
 from trainlab.config.params import check_params
+from trainlab.config.ranges import check_allowed
 from trainlab.config.schema import TrainConfig, TrainerConfig
 from trainlab.data.source import DataSource
 from trainlab.errors import ConfigError
@@ -241,19 +242,14 @@ def registry_choice(
         entry = registry.get(name)
     except UnknownNameError as error:
         raise ConfigError(f"{section}: {error}") from None
-    return Choice(entry.name, check_params(section, entry.factory, params, injected=injected))
+    typed = check_params(section, entry.factory, params, injected=injected)
+    check_allowed(section, typed)
+    return Choice(entry.name, typed)
 
 
 def optimizer_choice(cfg: DictConfig) -> Choice:
-    """The ``optimizer`` section, typed, its learning rate checked."""
-    choice = registry_choice("optimizer", OPTIMIZERS, cfg, injected=("params",))
-    lr = choice.params.get("lr")
-    if isinstance(lr, (int, float)) and lr < 0:
-        # torch's own message ("Invalid learning rate: -1.0") does not say what is allowed.
-        raise ConfigError(
-            f"optimizer: Invalid learning rate: {float(lr)}; optimizer.lr must be >= 0"
-        )
-    return choice
+    """The ``optimizer`` section, typed and checked."""
+    return registry_choice("optimizer", OPTIMIZERS, cfg, injected=("params",))
 
 
 def scheduler_choice(cfg: DictConfig | None) -> Choice | None:
