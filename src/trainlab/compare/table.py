@@ -96,7 +96,7 @@ def render_rows(table: Sequence[dict[str, Any]], fmt: str) -> str:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(cells)
-        return out.getvalue()
+        return out.getvalue().rstrip("\n")  # like the other formats: the caller ends the line
     if fmt == "markdown":
         lines = [header, ["---"] * len(header), *cells]
         return "\n".join("| " + " | ".join(line) + " |" for line in lines)
