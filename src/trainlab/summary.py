@@ -23,9 +23,10 @@ def final_metrics(trainer: L.Trainer) -> dict[str, float]:
 def hparams(cfg: DictConfig, overrides: Sequence[str] | None = None) -> dict[str, Any]:
     """The run's choices for TensorBoard's HParams tab: loss, activation, optimizer, lr, seed, ...
 
-    TensorBoard orders the tab's columns itself (those that differ between the runs shown first,
-    then by name: ``_sort_and_reduce_to_hparams_limit`` in its hparams plugin), so the order of
-    this dict cannot put anything first; what leads is decided by which keys are here. A column
+    TensorBoard orders the tab's columns itself, by name (those that differ between runs first
+    when it compares the runs: ``_sort_and_reduce_to_hparams_limit`` in its hparams plugin), so
+    the order of this dict cannot put anything first; what leads is decided by which keys are
+    here. A column
     per default argument that never changes (``optimizer.dampening``, ``data.noise``, ...) buries
     the choices, and the whole config is in the ``config`` text. So: the headline choices, the
     other sections' choice names, and the value of every key the run's overrides set (``None``:
