@@ -18,7 +18,7 @@ import pytest
 from scipy import stats
 
 from tests.conftest import QUICK_OVERRIDES, run_script, run_sweep
-from tests.subprocess_runs import scalars
+from tests.subprocess_runs import imported_modules, scalars
 from trainlab.cli.compare import main
 from trainlab.paths import PROJECT_ROOT
 
@@ -360,3 +360,19 @@ def test_plot_layers_draws_one_line_per_configuration_input_to_output(
     height, width = pixels.shape[:2]
     assert width > 600 and height > 350
     assert distinct_colours(pixels) > 50
+
+
+def test_compare_never_imports_torch_or_lightning(sweep: Sweep, tmp_path: Path) -> None:
+    result = run_script(
+        COMPARE,
+        str(sweep.path),
+        "--plot",
+        str(tmp_path / "curves.png"),
+        "--plot-layers",
+        str(tmp_path / "layers.png"),
+        python_options=("-X", "importtime"),
+    )
+    assert result.returncode == 0, result.stderr
+    imported = imported_modules(result.stderr)
+    assert "matplotlib" in imported and any(m.startswith("scipy.stats.") for m in imported)
+    assert not {"torch", "lightning"} & imported

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -100,9 +101,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnknownMetricError as error:
         return _error(str(error))
     if args.per_run:
-        print(render(ordered_runs(comparison, args.sort, args.descending), args.format))
+        text = render(ordered_runs(comparison, args.sort, args.descending), args.format)
     else:
-        print(render_comparison(comparison, args.format, args.sort, args.descending))
+        text = render_comparison(comparison, args.format, args.sort, args.descending)
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # The reader (| head) left: as Python's docs advise, send the rest nowhere, quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     _plot(args, comparison)
     return 0
 
