@@ -147,13 +147,14 @@ def explanation(comparison: SweepComparison) -> str:
     """What the grouped table's numbers are, in two sentences."""
     metric, direction = comparison.metric, "lower" if comparison.mode == "min" else "higher"
     tested = sum(c.p_adjusted is not None for c in comparison.comparisons)
-    welch = any(c.difference.test == WELCH_T for c in comparison.comparisons)
+    tests = {c.difference.test for c in comparison.comparisons}
+    used = [f"{comparison.test} test on seed-paired values"] if comparison.test in tests else []
+    used += ["Welch's t-test where the seeds differ"] if WELCH_T in tests else []
     return (
         f"final {metric} ({direction} is better): mean ± std over each configuration's completed "
         "seeds, 95% CI (Student t); failed and diverged runs are counted, not averaged. "
-        f"diff = configuration minus the best; {comparison.test} test on seed-paired values"
-        + (", Welch's t-test where the seeds differ" if welch else "")
-        + f"; p Holm-adjusted over {tested} test{'s' if tested != 1 else ''}; "
+        f"diff = configuration minus the best; {', '.join(used) or 'no test'}; "
+        f"p Holm-adjusted over {tested} test{'s' if tested != 1 else ''}; "
         f"worse: p (Holm) < {comparison.alpha:g}."
     )
 
