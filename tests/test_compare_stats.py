@@ -7,6 +7,7 @@ with scipy.stats, independently of trainlab's comparison code.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -376,3 +377,25 @@ def test_compare_never_imports_torch_or_lightning(sweep: Sweep, tmp_path: Path) 
     imported = imported_modules(result.stderr)
     assert "matplotlib" in imported and any(m.startswith("scipy.stats.") for m in imported)
     assert not {"torch", "lightning"} & imported
+
+
+def test_holm_adjustment_steps_down_and_stays_monotone() -> None:
+    from trainlab.compare.stats import holm
+
+    # Sorted: 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 = 0.04 raised to the 0.06 before it.
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])
+    assert holm([]) == []
+
+
+def test_a_rerun_of_the_same_seed_is_not_a_second_replicate(
+    sweep: Sweep, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    original = Path(group_by_lr(compare_json(capsys, sweep.path))[BEST_LR]["runs"][0])
+    folder = tmp_path / "reruns"
+    shutil.copytree(original, folder / "first")
+    shutil.copytree(original, folder / "again")
+    (group,) = compare_json(capsys, folder)["groups"]
+    # Two identical runs would fake a spread of zero: one counts, the other is set aside.
+    assert group["n"] == 1 and group["seeds"] == [0]
+    assert group["statuses"]["duplicate seed"] == 1 and len(group["runs"]) == 2
