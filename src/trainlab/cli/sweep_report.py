@@ -1,4 +1,4 @@
-"""A Hydra callback that reports a sweep's failed jobs at its end and fails the command."""
+"""A Hydra callback that ends every sweep with its comparison, then reports failed jobs."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from trainlab.run_dir import RUN_RECORD
 
 
 class SweepFailureReport(Callback):
-    """After ``-m``, lists the jobs whose ``run.json`` is not ``completed`` and exits 1.
+    """After ``-m``: prints the grouped comparison and writes it to the sweep folder
+    (``comparison.md``, ``comparison.json``), then lists the jobs whose ``run.json`` is not
+    ``completed`` and exits 1 if there are any.
 
     The train entry point records a failing job and returns NaN instead of raising, because
     Hydra's sweeper re-raises the first job exception and would skip this report.
@@ -22,6 +24,7 @@ class SweepFailureReport(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(str(config.hydra.sweep.dir))
+        report_comparison(sweep_dir)
         records = [json.loads(p.read_text()) for p in sorted(sweep_dir.glob(f"**/{RUN_RECORD}"))]
         failed = [r for r in records if r.get("status") != "completed"]
         if not failed:
@@ -35,3 +38,17 @@ class SweepFailureReport(Callback):
             )
         print("\n".join(lines), file=sys.stderr)
         sys.exit(1)
+
+
+def report_comparison(sweep_dir: Path) -> None:
+    """Print the sweep's comparison and say where it was written (nothing when it has no runs)."""
+    # Imported here: Hydra builds this callback for every run, and only a finished sweep needs
+    # scipy and TensorBoard's reader.
+    from trainlab.compare.reader import NoRunsError
+    from trainlab.compare.report import MARKDOWN_FILE, write_sweep_comparison
+
+    try:
+        table = write_sweep_comparison(sweep_dir)
+    except NoRunsError:
+        return
+    print(f"\n{table}\n\ncomparison written to {sweep_dir / MARKDOWN_FILE} (and .json)")
