@@ -3,6 +3,7 @@ earlier run's file touched."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,7 @@ def test_bad_input_fails_before_training(case: str, earlier_run: Path, tmp_path:
         assert text in result.stderr, result.stderr
     if exit_code == 2:
         assert "trainlab: error: " in result.stderr
+    assert "Traceback" not in result.stderr
     assert not (run_dir / "checkpoints").exists()
     assert not list(run_dir.glob("events.out.tfevents.*"))
     assert file_bytes(earlier_run) == before
@@ -98,3 +100,25 @@ def test_rerun_of_a_folder_that_is_not_a_run(earlier_run: Path, tmp_path: Path) 
         assert "is not a trainlab run directory: it has no run.json" in result.stderr
         assert not {"torch", "lightning"} & imported_modules(result.stderr)
     assert file_bytes(earlier_run) == before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("run.json", "run.json is not a readable run record"),
+        (".hydra/overrides.yaml", "overrides.yaml is not readable YAML"),
+    ],
+)
+def test_rerun_of_a_damaged_run_names_the_file(
+    earlier_run: Path, tmp_path: Path, damage: str, message: str
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(earlier_run, copy)
+    (copy / damage).write_text("{not: [valid")
+    before = file_bytes(copy)
+    result = run_script(RERUN, str(copy), "--into", str(tmp_path / "again"))
+    assert result.returncode == 2, result.stderr
+    assert f"trainlab: error: {copy / damage}" in result.stderr and message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert file_bytes(copy) == before and not (tmp_path / "again").exists()

@@ -113,3 +113,38 @@ def test_a_loss_registered_in_the_users_own_module_trains_from_the_command_line(
     final = saved["final_metrics"]
     # log cosh d lies between d²/2 - d⁴/12 and d²/2: the logged loss is the user's, not mse.
     assert 0.3 * final["val/mse"] < final["val/loss"] <= 0.5 * final["val/mse"] + 1e-6
+
+
+PER_EXAMPLE_LOSS = '''
+import torch
+from torch import nn
+
+from trainlab.losses import LOSSES, LossSpec, ModelOutput, TargetKind
+from trainlab.tasks import Task
+
+
+@LOSSES.register("per_example", info=LossSpec(frozenset(Task), ModelOutput.VALUES, TargetKind.REAL))
+class PerExample(nn.Module):
+    """Squared errors, one per example: no reduction, so nothing to train on."""
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return (input - target) ** 2
+'''
+
+
+def test_the_plans_dry_step_refuses_what_no_constructor_checks(tmp_path: Path) -> None:
+    (tmp_path / "my_losses.py").write_text(PER_EXAMPLE_LOSS)
+    (tmp_path / "conf" / "loss").mkdir(parents=True)
+    (tmp_path / "conf" / "loss" / "per_example.yaml").write_text("name: per_example\n")
+    run_dir = tmp_path / "run"
+    result = run_script(
+        TRAIN, *FAST_OVERRIDES, "data=regression", "loss=per_example", "imports=[my_losses]",
+        f"hydra.searchpath=[file://{tmp_path / 'conf'}]", f"hydra.run.dir={run_dir}",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert (
+        "trainlab: error: loss=per_example returns a (4,) tensor, not one number per batch"
+        in result.stderr
+    )
+    assert not run_dir.exists() or not any(run_dir.iterdir())

@@ -108,6 +108,9 @@ def build_callbacks(plan: RunPlan) -> list[L.Callback]:
                 save_last=True,
                 save_top_k=1,
                 auto_insert_metric_name=False,
+                # A run folder copied or moved elsewhere resumes into its own last.ckpt and
+                # best.ckpt, never into last-v1.ckpt beside a stale last.ckpt.
+                enable_version_counter=False,
             )
         )
         callbacks.append(InterruptCheckpoint(checkpoints / "last.ckpt"))

@@ -9,6 +9,8 @@ from typing import Any
 import torch
 from lightning.pytorch.plugins import TorchCheckpointIO
 
+from trainlab.run_dir import temporary_path
+
 
 class AtomicCheckpointIO(TorchCheckpointIO):
     """Saves each checkpoint to a temporary file beside it, then renames it into place.
@@ -24,7 +26,7 @@ class AtomicCheckpointIO(TorchCheckpointIO):
             raise TypeError(f"{type(self).__name__} does not take storage_options")
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        temporary = temporary_path(target)
         try:
             with open(temporary, "wb") as file:
                 torch.save(checkpoint, file)

@@ -16,11 +16,11 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from trainlab.build import RunParts, build
 from trainlab.callbacks import InterruptCheckpoint
 from trainlab.errors import ConfigError, DivergedError, RunInterrupted
-from trainlab.outcome import ENDINGS, Ending, Outcome
+from trainlab.outcome import Ending, Outcome
 from trainlab.plan import RunPlan
 from trainlab.ranks import slurm_requeued
 from trainlab.run_dir import sole_writer
-from trainlab.run_record import RunRecord
+from trainlab.run_record import Progress, RunRecord
 from trainlab.summary import final_metrics, progress, write_summary
 
 
@@ -44,7 +44,12 @@ def fit_and_test(plan: RunPlan, parts: RunParts) -> Outcome:
     """Fit and test ``parts`` as ``plan`` says, recording the run from start to ending."""
     trainer = parts.trainer
     resumed = plan.resume is not None or slurm_requeued()
-    record = RunRecord.start(plan.run_dir, plan.cfg, resumed=resumed, write=plan.first_process)
+    try:
+        record = RunRecord.start(
+            plan.run_dir, plan.cfg, resumed, write=plan.first_process, extensions=plan.extensions
+        )
+    except OSError as error:  # a full disk or a read-only folder: nothing ran
+        return Outcome(Ending.FAILED, plan.run_dir, error=error)
     ckpt_path = plan.resume.checkpoint if plan.resume is not None else None
     try:
         trainer.fit(parts.module, datamodule=parts.datamodule, ckpt_path=ckpt_path)
@@ -68,10 +73,19 @@ def fit_and_test(plan: RunPlan, parts: RunParts) -> Outcome:
             write_summary(
                 trainer, plan.cfg, {**final_metrics(trainer), plan.settings.monitor: math.nan}
             )
-        record.finish(outcome.rule.status, progress(trainer), error=outcome.error_text)
-        return outcome
-    record.finish(ENDINGS[Ending.COMPLETED].status, progress(trainer, metrics))
-    return Outcome(Ending.COMPLETED, plan.run_dir, metrics)
+        return _recorded(record, outcome, progress(trainer))
+    return _recorded(
+        record, Outcome(Ending.COMPLETED, plan.run_dir, metrics), progress(trainer, metrics)
+    )
+
+
+def _recorded(record: RunRecord, outcome: Outcome, reached: Progress) -> Outcome:
+    """``outcome``, once written to the record; a record that cannot be written fails the run."""
+    try:
+        record.finish(outcome.rule.status, reached, error=outcome.error_text)
+    except OSError as error:
+        return Outcome(Ending.FAILED, outcome.run_dir, outcome.metrics, error=error)
+    return outcome
 
 
 def _ending(plan: RunPlan, trainer: L.Trainer, error: BaseException) -> Outcome:

@@ -79,8 +79,11 @@ class Outcome:
         if self.ending is Ending.COMPLETED:
             return f"{self.rule.label}: run directory {self.run_dir}"
         text = f"{self.rule.label}: {self.error_text}"
-        if self.ending is Ending.FAILED:
+        resume = rerun_command(self.run_dir, resume=True)
+        if isinstance(self.error, OSError):  # a full disk, a folder that cannot be written
+            text += f"; once {self.run_dir} can be written again, continue with: {resume}"
+        elif self.ending is Ending.FAILED:
             text += f" (the traceback is in {self.run_dir / 'train.log'})"
         if self.ending in (Ending.SIGTERM, Ending.CTRL_C):
-            text += f"; continue with: {rerun_command(self.run_dir, resume=True)}"
+            text += f"; continue with: {resume}"
         return text

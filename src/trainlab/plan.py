@@ -15,7 +15,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -49,6 +49,7 @@ from trainlab.resume import ResumePoint, resume_point
 from trainlab.run_dir import (
     RunStatus,
     check_fresh_run_dir,
+    last_checkpoint,
     read_record,
     recorded_config,
     rerun_command,
@@ -72,6 +73,10 @@ PRECISIONS = (
 )  # fmt: skip
 # Keys a resume may differ in from the recorded run: the request to resume itself.
 RESUME_FREE_KEYS = ("resume",)
+# What a resume may raise on purpose, to train a run (even a completed one) for longer.
+EXTENDABLE_KEYS = ("trainer.max_epochs", "trainer.max_steps")
+# Schedules shaped by the run's whole length: a longer run would bend them, so it is refused.
+RUN_LENGTH_SCHEDULES = ("cosine", "onecycle")
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,8 @@ class RunPlan:
     logger: Choice | None
     resume: ResumePoint | None
     first_process: bool
+    # Keys a resume raised on purpose (trainer.max_epochs): recorded value → new value.
+    extensions: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
     @property
     def seed(self) -> int:
@@ -108,11 +115,11 @@ def plan(cfg: DictConfig, run_dir: Path, overrides: Sequence[str] = ()) -> RunPl
     first_process = launch_rank() == 0
     settings = typed_settings(cfg)
     resume = None
+    extensions: dict[str, tuple[Any, Any]] = {}
     if settings.resume:
-        check_resumable(run_dir)
-        resume = resume_point(run_dir)
-        cfg = resumed_config(cfg, run_dir, overrides)
+        cfg, extensions = resumed_config(cfg, run_dir, overrides)
         settings = typed_settings(cfg)
+        resume = resume_point(run_dir)
     elif first_process and not slurm_requeued():
         check_fresh_run_dir(run_dir)
     import_user_modules(settings.imports)
@@ -150,6 +157,7 @@ def plan(cfg: DictConfig, run_dir: Path, overrides: Sequence[str] = ()) -> RunPl
         logger=logger,
         resume=resume,
         first_process=first_process,
+        extensions=extensions,
     )
 
 
@@ -176,42 +184,65 @@ def import_user_modules(names: Sequence[str]) -> None:
             ) from None
 
 
-def check_resumable(run_dir: Path) -> None:
-    """``run_dir`` must hold a run that has not completed."""
-    if read_record(run_dir).get("status") == RunStatus.COMPLETED.value:
-        raise ConfigError(
-            f"{run_dir} holds a completed run; there is nothing to resume "
-            f"(rerun it into a new folder with: {rerun_command(run_dir)})"
-        )
+def resumed_config(
+    cfg: DictConfig, run_dir: Path, overrides: Sequence[str]
+) -> tuple[DictConfig, dict[str, tuple[Any, Any]]]:
+    """The recorded config of the run ``resume=true`` continues, and the keys it extends.
 
-
-def resumed_config(cfg: DictConfig, run_dir: Path, overrides: Sequence[str]) -> DictConfig:
-    """The recorded config of the run ``resume=true`` continues, if the request agrees with it.
-
-    A resume continues exactly what was recorded: any value the command line sets that differs
-    from the record is refused, naming the keys, so a run never mixes two configs.
+    A resume continues exactly what was recorded: a value the command line sets that differs
+    from the record is refused, naming the keys, so a run never mixes two configs. The one
+    change allowed is training longer (:data:`EXTENDABLE_KEYS` raised), which may also continue
+    a completed run.
     """
+    record = read_record(run_dir)
     recorded = recorded_config(run_dir)
-    differing = [
-        key
+    changes = {
+        key: (
+            OmegaConf.select(recorded, key, default=None),
+            OmegaConf.select(cfg, key, default=None),
+        )
         for key in _overridden_keys(overrides, cfg)
         if key not in RESUME_FREE_KEYS
-        and OmegaConf.select(cfg, key, default=None)
-        != OmegaConf.select(recorded, key, default=None)
-    ]
-    if differing:
-        changes = "; ".join(
-            f"{key}: recorded {OmegaConf.select(recorded, key, default=None)!r}, "
-            f"requested {OmegaConf.select(cfg, key, default=None)!r}"
-            for key in differing
+    }
+    changes = {key: values for key, values in changes.items() if values[0] != values[1]}
+    extensions = {key: values for key, values in changes.items() if _extends(key, *values)}
+    refused = {key: values for key, values in changes.items() if key not in extensions}
+    if refused:
+        listed = "; ".join(
+            f"{k}: recorded {old!r}, requested {new!r}" for k, (old, new) in refused.items()
         )
         raise ConfigError(
             f"resume=true continues the run recorded in {run_dir}, but the command line changes "
-            f"{changes}. Resume without those overrides ({rerun_command(run_dir, resume=True)}), "
+            f"{listed}. Resume without those overrides ({rerun_command(run_dir, resume=True)}), "
             "or start a new run with them"
         )
+    schedule = OmegaConf.select(recorded, "scheduler.name", default=None)
+    if extensions and schedule in RUN_LENGTH_SCHEDULES:
+        raise ConfigError(
+            f"scheduler={schedule} shapes the learning rate over the run's whole length, so "
+            f"training {run_dir} longer would bend its schedule; start a new run of the longer "
+            "length instead"
+        )
+    if record.get("status") == RunStatus.COMPLETED.value and not extensions:
+        epochs = OmegaConf.select(recorded, "trainer.max_epochs", default=None)
+        raise ConfigError(
+            f"{run_dir} holds a completed run; there is nothing to resume. Rerun it into a new "
+            f"folder ({rerun_command(run_dir)}), or train it longer: resume=true "
+            f"trainer.max_epochs=N with N above the recorded {epochs}"
+        )
+    last_checkpoint(run_dir)  # nothing to resume without it
+    for key, (_, new) in extensions.items():
+        OmegaConf.update(recorded, key, new)
     OmegaConf.update(recorded, "resume", True, force_add=True)
-    return recorded
+    return recorded, extensions
+
+
+def _extends(key: str, recorded: Any, requested: Any) -> bool:
+    """Whether ``requested`` raises an extendable limit ``recorded`` (-1: none) on purpose."""
+    limits = (recorded, requested)
+    if key not in EXTENDABLE_KEYS or not all(isinstance(v, int) for v in limits):
+        return False
+    return recorded >= 1 and requested > recorded
 
 
 def _overridden_keys(overrides: Sequence[str], cfg: DictConfig) -> list[str]:

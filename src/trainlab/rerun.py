@@ -9,27 +9,18 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-from omegaconf import OmegaConf
-
-from trainlab.errors import ConfigError
 from trainlab.paths import PROJECT_ROOT
-from trainlab.run_dir import read_record
+from trainlab.run_dir import read_record, recorded_overrides
 
 TRAIN_SCRIPT = PROJECT_ROOT / "scripts" / "train.py"
 RERUN_ROOT = Path("outputs") / "reruns"
 
 
-def recorded_overrides(run_dir: Path) -> list[str]:
-    """The command-line overrides ``run_dir``'s run was started with (Hydra's overrides.yaml)."""
+def rerun_overrides(run_dir: Path) -> list[str]:
+    """The overrides that start ``run_dir``'s run again (its recorded ones, less ``resume``)."""
     read_record(run_dir)  # a clear error first when run_dir is not a run directory
-    path = Path(run_dir) / ".hydra" / "overrides.yaml"
-    if not path.is_file():
-        raise ConfigError(
-            f"{run_dir} is not a trainlab run directory: it has no .hydra/overrides.yaml"
-        )
-    overrides = [str(o) for o in OmegaConf.to_container(OmegaConf.load(path))]
     # A resumed run recorded resume=true; the caller decides whether this run resumes.
-    return [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != "resume"]
+    return [o for o in recorded_overrides(run_dir) if o.split("=", 1)[0].lstrip("+~") != "resume"]
 
 
 def new_run_dir() -> Path:
@@ -44,7 +35,7 @@ def run_train(overrides: list[str]) -> int:
 
 def rerun(run_dir: Path, into: Path) -> int:
     """Train ``run_dir``'s configuration again in ``into``; the training's exit code."""
-    return run_train([*recorded_overrides(run_dir), run_dir_override(into)])
+    return run_train([*rerun_overrides(run_dir), run_dir_override(into)])
 
 
 def resume(run_dir: Path) -> int:

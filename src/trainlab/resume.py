@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from trainlab.errors import ConfigError
+from trainlab.errors import UnusableCheckpoint
 from trainlab.run_dir import last_checkpoint, rerun_command
 
 # What every Lightning training checkpoint holds; one without them cannot be continued.
@@ -33,13 +33,13 @@ def resume_point(run_dir: Path) -> ResumePoint:
         # Our own file, written by this run: the full pickle (Lightning reads it the same way).
         state = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as error:
-        raise ConfigError(
+        raise UnusableCheckpoint(
             f"cannot resume from {path}: it is not a readable checkpoint "
             f"({type(error).__name__}: {error}); it may be truncated or corrupt; {way_out}"
         ) from None
     missing = [key for key in CHECKPOINT_KEYS if not isinstance(state, dict) or key not in state]
     if missing:
-        raise ConfigError(
+        raise UnusableCheckpoint(
             f"cannot resume from {path}: it is not a Lightning training checkpoint "
             f"(missing {', '.join(missing)}); {way_out}"
         )

@@ -18,7 +18,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+import yaml
+from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from trainlab.errors import ConfigError
@@ -27,6 +28,8 @@ RUN_RECORD = "run.json"
 HYDRA_DIR = ".hydra"
 LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"
 WRITER_LOCK = ".writer.lock"
+# Files are written to `.<name>.<pid>.tmp` beside their target, then renamed into place.
+TEMPORARY_GLOB = ".*.tmp"
 
 
 class RunStatus(str, Enum):
@@ -69,16 +72,34 @@ def read_record(run_dir: Path) -> dict[str, Any]:
 
 def recorded_config(run_dir: Path) -> DictConfig:
     """The config ``run_dir``'s run was started with (``.hydra/config.yaml``)."""
-    path = Path(run_dir) / HYDRA_DIR / "config.yaml"
-    if not path.is_file():
-        raise ConfigError(f"{run_dir} has no recorded config ({path} is missing)")
-    try:
-        config = OmegaConf.load(path)
-    except (OSError, OmegaConfBaseException, ValueError) as error:
-        raise ConfigError(f"{path} is not a readable config: {error}") from None
+    config = _load_hydra_file(run_dir, "config.yaml")
     if not isinstance(config, DictConfig):
-        raise ConfigError(f"{path} is not a config mapping")
+        raise ConfigError(f"{Path(run_dir) / HYDRA_DIR / 'config.yaml'} is not a config mapping")
     return config
+
+
+def recorded_overrides(run_dir: Path) -> list[str]:
+    """The command-line overrides ``run_dir``'s run was started with (``.hydra/overrides.yaml``)."""
+    overrides = _load_hydra_file(run_dir, "overrides.yaml")
+    if not isinstance(overrides, ListConfig):
+        raise ConfigError(f"{Path(run_dir) / HYDRA_DIR / 'overrides.yaml'} is not a list")
+    return [str(override) for override in overrides]
+
+
+def _load_hydra_file(run_dir: Path, name: str) -> DictConfig | ListConfig:
+    path = Path(run_dir) / HYDRA_DIR / name
+    if not path.is_file():
+        raise ConfigError(f"{run_dir} is not a complete trainlab run directory: {path} is missing")
+    try:
+        return OmegaConf.load(path)
+    except (OSError, OmegaConfBaseException, ValueError, yaml.YAMLError) as error:
+        reason = " ".join(str(error).split())
+        raise ConfigError(f"{path} is not readable YAML: {reason}") from None
+
+
+def temporary_path(target: Path) -> Path:
+    """Where ``target`` is written before it is renamed into place (atomic replacement)."""
+    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
 
 
 def check_fresh_run_dir(run_dir: Path) -> None:
@@ -108,7 +129,8 @@ def sole_writer(run_dir: Path, fresh: bool) -> Iterator[None]:
     The lock is taken atomically (``flock`` on ``.writer.lock``, released by the kernel when the
     process dies, so a killed run leaves no stale lock); a second process is refused at once with
     :class:`RunDirBusy`. A ``fresh`` run is also refused if a run was recorded in the folder
-    between its plan and now. Written by hand because ``filelock`` does not say who holds a lock.
+    between its plan and now. Temporary files a killed writer left are removed. Written by hand
+    because ``filelock`` does not say who holds a lock.
     """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -124,6 +146,9 @@ def sole_writer(run_dir: Path, fresh: bool) -> Iterator[None]:
             ) from None
         if fresh:
             check_fresh_run_dir(run_dir)
+        for folder in (run_dir, run_dir / LAST_CHECKPOINT.parent):
+            for stale in folder.glob(TEMPORARY_GLOB):  # left by a writer that was killed
+                stale.unlink()
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
         yield

@@ -25,7 +25,14 @@ from omegaconf import DictConfig, OmegaConf
 
 from trainlab.errors import ConfigError
 from trainlab.paths import PROJECT_ROOT
-from trainlab.run_dir import HYDRA_DIR, RunStatus, read_record, record_path, sole_writer
+from trainlab.run_dir import (
+    HYDRA_DIR,
+    RunStatus,
+    read_record,
+    record_path,
+    sole_writer,
+    temporary_path,
+)
 
 RECORD_KEYS = (
     "status", "seed", "command", "overrides", "job_num", "run_dir", "started_at", "ended_at",
@@ -52,7 +59,7 @@ def write_record(run_dir: Path, record: Mapping[str, Any]) -> None:
     """
     path = record_path(run_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = temporary_path(path)
     try:
         temporary.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
         os.replace(temporary, path)
@@ -119,17 +126,33 @@ class RunRecord:
 
     @classmethod
     def start(
-        cls, run_dir: Path, cfg: DictConfig, resumed: bool = False, write: bool = True
+        cls,
+        run_dir: Path,
+        cfg: DictConfig,
+        resumed: bool = False,
+        write: bool = True,
+        extensions: Mapping[str, tuple[Any, Any]] | None = None,
     ) -> RunRecord:
         """Write a ``running`` record; a resumed run keeps its record and adds ``resumed_at``.
 
-        A new run also writes its ``.hydra/`` config files; a resumed run keeps the recorded ones.
+        A new run also writes its ``.hydra/`` config files; a resumed run keeps the recorded ones,
+        except for the limits it extends (``extensions``: key → (recorded, new)), which are
+        updated there, in the overrides a rerun uses, and listed under ``extended``.
         """
         now = _now()
         resumed = resumed and record_path(run_dir).is_file()
         record: dict[str, Any] = read_record(run_dir) if resumed else {"started_at": now}
         if resumed:
             record["resumed_at"] = [*record.get("resumed_at", []), now]
+            if extensions:
+                record["extended"] = [
+                    *record.get("extended", []),
+                    *(
+                        {"key": k, "from": old, "to": new, "at": now}
+                        for k, (old, new) in extensions.items()
+                    ),
+                ]
+                record["overrides"] = _with_overrides(record.get("overrides", []), extensions)
         else:
             command, overrides, job_num = _invocation()
             record.update(command=command, overrides=overrides, job_num=job_num)
@@ -149,6 +172,8 @@ class RunRecord:
         if write:
             if not resumed:
                 write_config_files(run_dir, cfg)
+            elif extensions:
+                _record_extensions(run_dir, extensions)
             write_record(run_dir, record)
         return run
 
@@ -168,6 +193,21 @@ class RunRecord:
             write_record(self.run_dir, self.record)
 
 
+def mark_unresumable(run_dir: Path, error: str) -> None:
+    """Make the record of a run that can no longer be resumed final: ``failed``, and why.
+
+    A run killed mid-training leaves ``running`` behind; when its checkpoint then proves unusable,
+    nothing will ever continue it.
+    """
+    try:
+        with sole_writer(run_dir, fresh=False):
+            record = read_record(run_dir)
+            record.update(status=RunStatus.FAILED.value, ended_at=_now(), error=error)
+            write_record(run_dir, record)
+    except ConfigError:
+        pass  # another process writes the folder (or no record): its record stands
+
+
 def record_refusal(run_dir: Path, cfg: DictConfig, error: str) -> None:
     """Record a sweep job refused before training (bad input), so the sweep's report lists it.
 
@@ -180,6 +220,25 @@ def record_refusal(run_dir: Path, cfg: DictConfig, error: str) -> None:
             run.finish(RunStatus.FAILED, error=error)
     except ConfigError:
         pass  # the folder belongs to another run; its own record stands
+
+
+def _with_overrides(overrides: list[str], values: Mapping[str, tuple[Any, Any]]) -> list[str]:
+    """``overrides`` with ``key=new`` for each extended key, replacing that key's old override."""
+    kept = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") not in values]
+    return [*kept, *(f"{key}={new}" for key, (_, new) in values.items())]
+
+
+def _record_extensions(run_dir: Path, extensions: Mapping[str, tuple[Any, Any]]) -> None:
+    """Write the extended limits into ``.hydra/config.yaml`` and ``.hydra/overrides.yaml``."""
+    folder = Path(run_dir) / HYDRA_DIR
+    config = OmegaConf.load(folder / "config.yaml")
+    for key, (_, new) in extensions.items():
+        OmegaConf.update(config, key, new)
+    (folder / "config.yaml").write_text(OmegaConf.to_yaml(config))
+    overrides = [str(o) for o in OmegaConf.load(folder / "overrides.yaml")]
+    (folder / "overrides.yaml").write_text(
+        OmegaConf.to_yaml(_with_overrides(overrides, extensions))
+    )
 
 
 def _invocation() -> tuple[list[str], list[str], int | None]:

@@ -12,7 +12,7 @@ import hydra
 from omegaconf import DictConfig
 
 from trainlab.config.schema import register_schema
-from trainlab.errors import ConfigError, UnsupportedLaunch
+from trainlab.errors import ConfigError, UnsupportedLaunch, UnusableCheckpoint
 from trainlab.outcome import Ending, Outcome
 from trainlab.paths import CONFIG_DIR
 
@@ -78,9 +78,13 @@ def report(outcome: Outcome, cfg: DictConfig, in_sweep: bool) -> float:
         log.info("Final metrics: %s", {k: round(v, 6) for k, v in sorted(outcome.metrics.items())})
         log.info("Run directory: %s", outcome.run_dir)
         return outcome.metrics.get(cfg.monitor, math.nan)
-    if outcome.ending is Ending.FAILED:
-        log.error("the run failed", exc_info=outcome.error)
+    if outcome.ending is Ending.FAILED and not isinstance(outcome.error, OSError):
+        log.error("the run failed", exc_info=outcome.error)  # a bug: keep its traceback
     print(outcome.message(), file=sys.stderr)
+    if isinstance(outcome.error, UnusableCheckpoint):
+        from trainlab.run_record import mark_unresumable
+
+        mark_unresumable(outcome.run_dir, outcome.error_text or "unusable checkpoint")
     if not in_sweep or outcome.ending in STOPPED or isinstance(outcome.error, UnsupportedLaunch):
         sys.exit(outcome.exit_code)
     if outcome.ending is Ending.BAD_INPUT:
