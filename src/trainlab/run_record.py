@@ -7,6 +7,7 @@ Free of Lightning, so a sweep can record a job refused for bad input without imp
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -86,6 +87,7 @@ def write_config_files(run_dir: Path, cfg: DictConfig) -> None:
         (folder / name).write_text(OmegaConf.to_yaml(content))
 
 
+@functools.cache  # a sweep's jobs share the process: ask once
 def environment() -> dict[str, Any]:
     """Versions of Python and the libraries that decide a run's numbers, and the device used."""
     info: dict[str, Any] = {
@@ -101,6 +103,7 @@ def environment() -> dict[str, Any]:
     return info
 
 
+@functools.cache  # two git subprocesses: once per process, not per sweep job
 def git_state(root: Path = PROJECT_ROOT) -> dict[str, Any]:
     """The project's commit and whether its tree had uncommitted changes; nulls without git."""
     try:
@@ -162,8 +165,8 @@ class RunRecord:
             run_dir=str(Path(run_dir).resolve()),
             ended_at=None,
             error=None,
-            environment=environment(),
-            git=git_state(),
+            environment=dict(environment()),
+            git=dict(git_state()),
         )
         for key, value in vars(Progress()).items():
             record.setdefault(key, value)
