@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import math
 import subprocess
-import sys
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
 from omegaconf import OmegaConf
 
+from trainlab.entry_points import command_argv
 from trainlab.errors import ConfigError
-from trainlab.paths import PROJECT_ROOT
 from trainlab.run_dir import read_record
 
-TRAIN_SCRIPT = PROJECT_ROOT / "scripts" / "train.py"
 RERUN_ROOT = Path("outputs") / "reruns"
 
 
@@ -38,8 +36,12 @@ def new_run_dir() -> Path:
 
 
 def run_train(overrides: list[str]) -> int:
-    """Run ``scripts/train.py`` with ``overrides`` in a subprocess; its exit code."""
-    return subprocess.run([sys.executable, str(TRAIN_SCRIPT), *overrides], check=False).returncode
+    """Run the training command with ``overrides`` in a subprocess; its exit code.
+
+    The same installation's command: the checkout's ``scripts/train.py`` when this process came
+    from the checkout's scripts, else the installed package's ``trainlab.cli.train``.
+    """
+    return subprocess.run([*command_argv("train"), *overrides], check=False).returncode
 
 
 def rerun(run_dir: Path, into: Path) -> int:

@@ -47,3 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = plot_runs(runs, args.plot, log_scale=args.log_scale, title=args.sweep_dir)
         print(f"plot written to {path}", file=sys.stderr)
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

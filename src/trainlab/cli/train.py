@@ -88,3 +88,7 @@ def report(outcome: Outcome, cfg: DictConfig, in_sweep: bool) -> float:
 
         record_refusal(outcome.run_dir, cfg, outcome.error_text or "bad input")
     return math.nan
+
+
+if __name__ == "__main__":
+    main()
