@@ -10,6 +10,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
+from trainlab.config.search_path import recorded_search_path
 from trainlab.entry_points import command_argv
 from trainlab.errors import ConfigError
 from trainlab.run_dir import read_record
@@ -45,8 +46,12 @@ def run_train(overrides: list[str]) -> int:
 
 
 def rerun(run_dir: Path, into: Path) -> int:
-    """Train ``run_dir``'s configuration again in ``into``; the training's exit code."""
-    return run_train([*recorded_overrides(run_dir), run_dir_override(into)])
+    """Train ``run_dir``'s configuration again in ``into``; the training's exit code.
+
+    The run's extra config folders (the user's project's ``conf/``) are searched again.
+    """
+    overrides = [*recorded_overrides(run_dir), *recorded_search_path(run_dir)]
+    return run_train([*overrides, run_dir_override(into)])
 
 
 def resume(run_dir: Path) -> int:
