@@ -12,6 +12,7 @@ checking again.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 from collections.abc import Callable, Collection, Sequence
@@ -86,7 +87,7 @@ class RunPlan:
     loss: Choice
     optimizer: Choice
     scheduler: Choice | None
-    logger: Choice | None
+    loggers: tuple[Choice, ...]
     resume: ResumePoint | None
     first_process: bool
 
@@ -128,11 +129,7 @@ def plan(cfg: DictConfig, run_dir: Path, overrides: Sequence[str] = ()) -> RunPl
     model = typed_target("model", cfg.model, MODEL_INJECTED)
     optimizer = optimizer_choice(cfg.optimizer)
     scheduler = scheduler_choice(cfg.get("scheduler"))
-    logger = (
-        registry_choice("logger", LOGGERS, cfg.logger, injected=LOGGER_INJECTED)
-        if cfg.get("logger")
-        else None
-    )
+    loggers = logger_choices(cfg.get("logger"))
     check_trainer(settings.trainer)
     check_monitor(settings.monitor, data)
     dry_step(data, model, activation, loss, optimizer, scheduler)
@@ -146,7 +143,7 @@ def plan(cfg: DictConfig, run_dir: Path, overrides: Sequence[str] = ()) -> RunPl
         loss=loss,
         optimizer=optimizer,
         scheduler=scheduler,
-        logger=logger,
+        loggers=loggers,
         resume=resume,
         first_process=first_process,
     )
@@ -242,6 +239,36 @@ def registry_choice(
     except UnknownNameError as error:
         raise ConfigError(f"{section}: {error}") from None
     return Choice(entry.name, check_params(section, entry.factory, params, injected=injected))
+
+
+def logger_choices(cfg: DictConfig | None) -> tuple[Choice, ...]:
+    """The ``logger`` section, one entry per logger (``logger.csv``, ...), each typed.
+
+    A logger that needs an optional package (``mlflow``) names the extra that installs it.
+    """
+    choices = []
+    for name, params in (cfg or {}).items():
+        section = f"logger.{name}"
+        if not isinstance(params, DictConfig):
+            raise ConfigError(
+                f"{section} must be a mapping of the logger's arguments, got {params!r}; choose "
+                f"loggers by name: logger=csv, logger=[tensorboard,csv] ({', '.join(LOGGERS.names())})"
+            )
+        try:
+            entry = LOGGERS.get(str(name))
+        except UnknownNameError as error:
+            raise ConfigError(f"logger: {error}") from None
+        needs = entry.info
+        if needs.module is not None and importlib.util.find_spec(needs.module) is None:
+            raise ConfigError(
+                f"logger={entry.name} needs the {needs.module} package: pip install "
+                f"'trainlab[{needs.extra}]'"
+            )
+        params = OmegaConf.to_container(params, resolve=True)
+        choices.append(
+            Choice(entry.name, check_params(section, entry.factory, params, LOGGER_INJECTED))
+        )
+    return tuple(choices)
 
 
 def optimizer_choice(cfg: DictConfig) -> Choice:

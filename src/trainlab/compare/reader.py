@@ -1,4 +1,5 @@
-"""Read a sweep's runs back from disk: run records, Hydra's saved config, TensorBoard events.
+"""Read a sweep's runs back from disk: run records, Hydra's saved config, TensorBoard events
+(or, for runs logged without TensorBoard, the CSV logger's ``metrics.csv``).
 
 Each run folder holds ``.hydra/`` (Hydra's config and overrides), event files, and, when the
 run-record writer ran, ``run.json``. The record is preferred; without one, status, metrics,
@@ -16,6 +17,7 @@ from typing import Any
 from omegaconf import OmegaConf
 from tensorboard.backend.event_processing import event_accumulator
 
+from trainlab.csv_metrics import metrics_file, read_curves
 from trainlab.run_dir import RUN_RECORD
 
 HYDRA_DIR = ".hydra"
@@ -126,7 +128,12 @@ class EventData:
 
     @classmethod
     def load(cls, run_dir: Path) -> EventData:
-        """Read all event files directly in ``run_dir`` (Lightning writes them there)."""
+        """Read all event files directly in ``run_dir`` (Lightning writes them there).
+
+        A run logged without TensorBoard is read from its CSV logger's ``metrics.csv``.
+        """
+        if not any(run_dir.glob("events.out.tfevents.*")) and metrics_file(run_dir).is_file():
+            return cls(read_curves(run_dir), [])
         accumulator = event_accumulator.EventAccumulator(str(run_dir), size_guidance=_SIZE_GUIDANCE)
         accumulator.Reload()
         scalars: dict[str, list[tuple[int, float]]] = {}
@@ -196,4 +203,5 @@ def _choices(overrides: list[str]) -> dict[str, str]:
 def _job_num(run_dir: Path) -> int | None:
     hydra = _load_hydra(run_dir, "hydra.yaml")
     num = (hydra or {}).get("hydra", {}).get("job", {}).get("num")
-    return int(num) if num is not None else None
+    # A single run's hydra.yaml leaves job.num unset ("???").
+    return int(num) if str(num).isdigit() else None
