@@ -39,10 +39,11 @@ from trainlab.config.schema import TrainConfig, TrainerConfig
 from trainlab.data.source import DataSource
 from trainlab.errors import ConfigError
 from trainlab.loggers import LOGGERS
-from trainlab.losses import LOSSES, check_loss_fits, loss_spec
+from trainlab.losses import LOSSES, NATURAL_LOSSES, check_loss_fits, loss_spec
 from trainlab.metrics import monitorable_metrics
 from trainlab.optimizers import OPTIMIZERS, SCHEDULERS
 from trainlab.output_transforms import LossAdapter
+from trainlab.paths import CONFIG_DIR
 from trainlab.ranks import launch_rank, slurm_requeued
 from trainlab.registry import Registry, UnknownNameError
 from trainlab.resume import ResumePoint, resume_point
@@ -53,6 +54,7 @@ from trainlab.run_dir import (
     recorded_config,
     rerun_command,
 )
+from trainlab.tasks import Task
 
 T = TypeVar("T")
 
@@ -124,6 +126,8 @@ def plan(cfg: DictConfig, run_dir: Path, overrides: Sequence[str] = ()) -> RunPl
             "trainlab.data.DataSource (see trainlab.data.source for the contract)"
         )
     activation = registry_choice("activation", ACTIVATIONS, cfg.activation)
+    if cfg.get("loss") is None:
+        cfg = with_natural_loss(cfg, data.task)
     loss = registry_choice("loss", LOSSES, cfg.loss)
     check_loss_fits(loss.name, data.task)
     model = typed_target("model", cfg.model, MODEL_INJECTED)
@@ -147,6 +151,16 @@ def plan(cfg: DictConfig, run_dir: Path, overrides: Sequence[str] = ()) -> RunPl
         resume=resume,
         first_process=first_process,
     )
+
+
+def with_natural_loss(cfg: DictConfig, task: Task) -> DictConfig:
+    """``cfg`` with the loss section ``loss=<the task's natural loss>`` would have composed.
+
+    For data whose task is known only from the data (``data=csv``); the run records this loss.
+    """
+    cfg = cfg.copy()
+    cfg.loss = OmegaConf.load(CONFIG_DIR / "loss" / f"{NATURAL_LOSSES[task]}.yaml")
+    return cfg
 
 
 def typed_settings(cfg: DictConfig) -> TrainConfig:
