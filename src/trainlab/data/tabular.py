@@ -22,7 +22,7 @@ from trainlab.tasks import Task
 
 @dataclass(frozen=True)
 class Targets:
-    """A target column encoded for its task: floats, 0/1 floats, or class indices."""
+    """A target column encoded for its task: float64 values, 0/1 floats, or class indices."""
 
     values: torch.Tensor
     task: Task
@@ -49,7 +49,7 @@ def encode_targets(labels: Sequence[str], task: str | None, where: str) -> Targe
                 f"{where} is not numeric, so it cannot be a regression target; "
                 "use data.task=binary or multiclass for class labels"
             )
-        return Targets(torch.tensor(numbers, dtype=torch.float32), Task.REGRESSION, None)
+        return Targets(torch.tensor(numbers, dtype=torch.float64), Task.REGRESSION, None)
     key = (lambda label: float(label)) if whole else str
     names = tuple(sorted(set(labels), key=key))
     if len(names) < 2:
@@ -92,10 +92,11 @@ class TabularData(DataSource):
         val_count = resolve_size(val_size, rows, "data.val_size")
         test_count = resolve_size(test_size, rows, "data.test_size")
         val, test, train = split_indices(rows, [val_count, test_count], seed=seed + 1)
-        features = _standardized(features.float(), train)
+        # In float64, then float32 as the model takes it.
+        features = _standardized(features.double(), train).float()
         values = targets.values
-        if targets.task is Task.REGRESSION and standardize_target:
-            values = _standardized(values, train)
+        if targets.task is Task.REGRESSION:
+            values = (_standardized(values, train) if standardize_target else values).float()
         self._targets = targets
         self._splits = {
             name: (features[index], values[index])
