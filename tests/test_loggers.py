@@ -97,7 +97,7 @@ def test_mlflow_records_the_run_in_a_sqlite_store_read_back_by_mlflow(tmp_path: 
     assert OmegaConf.create(config.read_text()).optimizer.name == "adam"
 
 
-@pytest.mark.slow  # three subprocess runs
+@pytest.mark.slow  # a run and its rerun, as subprocesses (run.json must record the overrides)
 def test_a_run_logged_to_csv_alone_is_compared_and_rerun(tmp_path: Path) -> None:
     original, again = tmp_path / "original", tmp_path / "again"
     trained = run_script(TRAIN, *FAST_OVERRIDES, "logger=csv", f"hydra.run.dir={original}")

@@ -101,15 +101,10 @@ def planned_writes(plan: RunPlan) -> set[str]:
     return writes
 
 
-def build_callbacks(plan: RunPlan, loggers: list[Logger]) -> list[L.Callback]:
-    """The log writer, divergence checks, RNG states, gradient norms, histograms, checkpoints."""
+def build_callbacks(plan: RunPlan) -> list[L.Callback]:
+    """Divergence checks, RNG states, gradient norms, histograms, checkpoints (also on SIGTERM)."""
     settings = plan.settings
-    callbacks: list[L.Callback] = [
-        LogWriter(loggers, planned_writes(plan)),
-        DivergenceDetector(),
-        GlobalRNGState(),
-        SyncedSigterm(),
-    ]
+    callbacks: list[L.Callback] = [DivergenceDetector(), GlobalRNGState(), SyncedSigterm()]
     if settings.grad_norms.enabled:
         callbacks.append(
             GradientNormLogger(
@@ -138,20 +133,19 @@ def build_callbacks(plan: RunPlan, loggers: list[Logger]) -> list[L.Callback]:
 
 
 def build_trainer(plan: RunPlan) -> L.Trainer:
-    """``lightning.Trainer`` from the plan's trainer section with trainlab's logger and callbacks.
+    """``lightning.Trainer`` from the plan's trainer section with trainlab's loggers and callbacks.
 
     Refuses (ConfigError) a launch that cannot work, e.g. ``-m`` with ``trainer=ddp``.
     """
     kwargs = vars(plan.settings.trainer).copy()
     if kwargs["enable_progress_bar"] is None:
         kwargs["enable_progress_bar"] = sys.stderr.isatty()
-    loggers = build_loggers(plan)
     try:
         trainer = L.Trainer(
             **kwargs,
             default_root_dir=str(plan.run_dir),
-            logger=loggers or False,
-            callbacks=build_callbacks(plan, loggers),
+            logger=build_loggers(plan) or False,
+            callbacks=build_callbacks(plan),
             # Otherwise Lightning adds its own ModelCheckpoint when checkpoint.enabled is false.
             enable_checkpointing=plan.settings.checkpoint.enabled,
             plugins=[AtomicCheckpointIO(), *cluster_plugins()],
@@ -160,4 +154,5 @@ def build_trainer(plan: RunPlan) -> L.Trainer:
         # Arguments Lightning alone knows (strategy names, device counts), before anything ran.
         raise ConfigError(f"trainer: {error}") from None
     check_launch(trainer)
+    LogWriter.attach(trainer, planned_writes(plan))
     return trainer

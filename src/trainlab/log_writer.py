@@ -3,20 +3,23 @@ histograms, each to every logger that takes it.
 
 Every Lightning logger takes metrics and hyperparameters; :data:`RICH_WRITES` is the table of
 what else each one takes and how. A run declares up front what it will write
-(:func:`trainlab.build.planned_writes`), and :class:`LogWriter` says once, before training, what
-a chosen logger will not get; the writes themselves then skip it silently. Lightning's own
-``self.log`` metrics reach every logger through Lightning.
+(:func:`trainlab.build.planned_writes`), and :meth:`LogWriter.attach` says once, before
+training, what a chosen logger will not get; the writes themselves then skip it silently.
+Lightning's own ``self.log`` metrics reach every logger through Lightning. The writer is kept
+beside its Trainer, not in its callback list, so it costs no step anything.
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import lightning as L
 import torch
 from lightning.pytorch.loggers import CSVLogger, Logger, MLFlowLogger, TensorBoardLogger
+from lightning.pytorch.utilities import rank_zero_only
 from matplotlib.figure import Figure
 
 log = logging.getLogger("trainlab")
@@ -71,24 +74,32 @@ def logger_name(logger: Logger) -> str:
     return LOGGER_NAMES.get(type(logger), type(logger).__name__)
 
 
-class LogWriter(L.Callback):
+_WRITERS: weakref.WeakKeyDictionary[L.Trainer, LogWriter] = weakref.WeakKeyDictionary()
+
+
+class LogWriter:
     """Writes to every logger of a run what it takes; one per Trainer, found by :meth:`of`.
 
     ``planned`` are the kinds (:data:`TEXT`, :data:`FIGURE`, :data:`HISTOGRAM`) the run will
-    write; at the start of fitting, rank 0 logs one warning naming, per logger, those it skips.
+    write, checked against what each logger takes.
     """
 
     def __init__(self, loggers: Sequence[Logger], planned: Collection[str] = ()) -> None:
-        super().__init__()
         self.loggers = list(loggers)
         self.planned = [kind for kind in WRITE_NAMES if kind in planned]
-        self._said = False
+
+    @classmethod
+    def attach(cls, trainer: L.Trainer, planned: Collection[str]) -> LogWriter:
+        """Make the writer of ``trainer``'s run; rank 0 warns once about what a logger skips."""
+        writer = _WRITERS[trainer] = cls(trainer.loggers, planned)
+        if rank_zero_only.rank == 0:
+            writer.say_skipped()
+        return writer
 
     @classmethod
     def of(cls, trainer: L.Trainer) -> LogWriter:
         """The writer of ``trainer``'s run (a Trainer built without one writes to its loggers)."""
-        found = (c for c in trainer.callbacks if isinstance(c, LogWriter))
-        return next(found, None) or cls(trainer.loggers)
+        return _WRITERS.get(trainer) or cls(trainer.loggers)
 
     def takes(self, kind: str) -> bool:
         """Whether any logger of the run takes ``kind`` (callbacks skip computing it otherwise)."""
@@ -103,19 +114,18 @@ class LogWriter(L.Callback):
                 skipped[logger_name(logger)] = missing
         return skipped
 
-    def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if self._said or not trainer.is_global_zero:
-            return
-        self._said = True
+    def say_skipped(self) -> None:
+        """One warning naming, per logger, the planned kinds it does not take (if any)."""
         skipped = self.skipped()
-        if skipped:
-            takers = [logger_name(lg) for lg in self.loggers if logger_name(lg) not in skipped]
-            parts = "; ".join(
-                f"logger {name} does not take {', '.join(WRITE_NAMES[k] for k in kinds)}"
-                for name, kinds in skipped.items()
-            )
-            where = f"written to {', '.join(takers)} only" if takers else "not written"
-            log.warning("%s: those are %s", parts, where)
+        if not skipped:
+            return
+        takers = [logger_name(lg) for lg in self.loggers if logger_name(lg) not in skipped]
+        parts = "; ".join(
+            f"logger {name} does not take {', '.join(WRITE_NAMES[k] for k in kinds)}"
+            for name, kinds in skipped.items()
+        )
+        where = f"written to {', '.join(takers)} only" if takers else "not written"
+        log.warning("%s: those are %s", parts, where)
 
     def metrics(self, values: dict[str, float], step: int) -> None:
         """Scalar metrics at ``step`` to every logger."""
