@@ -133,10 +133,17 @@ class LogWriter:
             logger.log_metrics(values, step=step)
 
     def hyperparams(self, params: dict[str, Any], metrics: dict[str, float]) -> None:
-        """The run's choices; TensorBoard also pairs them with ``metrics`` (its HParams tab)."""
+        """The run's choices; TensorBoard also pairs them with ``metrics`` (its HParams tab).
+
+        MLflow refuses to change a logged parameter: a run resumed to train longer keeps the
+        first ``trainer.max_epochs`` there (its ``run.json`` and config have the new one).
+        """
         for logger in self.loggers:
             if isinstance(logger, TensorBoardLogger):
                 logger.log_hyperparams(params, metrics=metrics)
+            elif isinstance(logger, MLFlowLogger):
+                logged = logger.experiment.get_run(logger.run_id).data.params
+                logger.log_hyperparams({k: v for k, v in params.items() if k not in logged})
             else:
                 logger.log_hyperparams(params)
 
