@@ -52,9 +52,7 @@ def tensorboard(save_dir: str, purge_step: int | None = None, flush_secs: int = 
 
 
 @LOGGERS.register("csv", info=LoggerSpec())
-def csv(
-    save_dir: str, purge_step: int | None = None, flush_logs_every_n_steps: int = 100
-) -> Logger:
+def csv(save_dir: str, purge_step: int | None = None) -> Logger:
     """Lightning's CSVLogger: ``<run dir>/csv/metrics.csv`` (a row per logged step) and hparams.
 
     When resuming, the rows the killed run wrote before ``purge_step`` are kept and the later
@@ -63,9 +61,9 @@ def csv(
     from lightning.pytorch.loggers import CSVLogger
 
     kept = rows_before(metrics_file(save_dir), purge_step) if purge_step is not None else []
-    logger = CSVLogger(
-        save_dir, name=CSV_DIR, version="", flush_logs_every_n_steps=flush_logs_every_n_steps
-    )
+    # Lightning saves its loggers after each of its logging calls, so rows reach the file as
+    # they are logged and a killed run loses none.
+    logger = CSVLogger(save_dir, name=CSV_DIR, version="")
     if purge_step is not None:
         _continue_csv(logger, kept)
     return logger

@@ -38,7 +38,7 @@ from trainlab.config.params import check_params
 from trainlab.config.schema import TrainConfig, TrainerConfig
 from trainlab.data.source import DataSource
 from trainlab.errors import ConfigError
-from trainlab.loggers import LOGGERS
+from trainlab.loggers import LOGGERS, LoggerSpec
 from trainlab.losses import LOSSES, NATURAL_LOSSES, check_loss_fits, loss_spec
 from trainlab.metrics import monitorable_metrics
 from trainlab.optimizers import OPTIMIZERS, SCHEDULERS
@@ -272,7 +272,7 @@ def logger_choices(cfg: DictConfig | None) -> tuple[Choice, ...]:
             entry = LOGGERS.get(str(name))
         except UnknownNameError as error:
             raise ConfigError(f"logger: {error}") from None
-        needs = entry.info
+        needs = entry.info or LoggerSpec()  # a user's logger registered without one
         if needs.module is not None and importlib.util.find_spec(needs.module) is None:
             raise ConfigError(
                 f"logger={entry.name} needs the {needs.module} package: pip install "

@@ -47,11 +47,13 @@ def recorded_search_path(run_dir: Path) -> list[str]:
     if not path.is_file():
         return []
     sources = OmegaConf.select(OmegaConf.load(path), "hydra.runtime.config_sources") or []
-    extra = [
-        f"{source.schema}://{source.path}"
-        for source in sources
-        if source.provider in (PROJECT_PROVIDER, COMMAND_LINE_PROVIDER)
-    ]
+    extra = list(
+        dict.fromkeys(  # ./conf given on the command line too is searched once
+            f"{source.schema}://{source.path}"
+            for source in sources
+            if source.provider in (PROJECT_PROVIDER, COMMAND_LINE_PROVIDER)
+        )
+    )
     if not extra:
         return []
     quoted = ",".join("'" + p.replace("\\", "\\\\").replace("'", "\\'") + "'" for p in extra)
