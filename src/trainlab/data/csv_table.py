@@ -55,7 +55,7 @@ class CSVData(TabularData):
                 f"data.features={inputs} must name columns of {self.path} other than the target "
                 f"({target!r}); its columns: {', '.join(header)}"
             )
-        columns = {name: [row[header.index(name)] for row in rows] for name in [*inputs, target]}
+        columns = {name: [row[header.index(name)] for row in rows] for name in {*inputs, target}}
         for name, cells in columns.items():
             _check_complete(self.path, name, cells)
         values = [_numeric(self.path, name, columns[name]) for name in inputs]

@@ -50,8 +50,7 @@ def encode_targets(labels: Sequence[str], task: str | None, where: str) -> Targe
                 "use data.task=binary or multiclass for class labels"
             )
         return Targets(torch.tensor(numbers, dtype=torch.float64), Task.REGRESSION, None)
-    key = (lambda label: float(label)) if whole else str
-    names = tuple(sorted(set(labels), key=key))
+    names = tuple(sorted(set(labels), key=float if whole else str))
     if len(names) < 2:
         raise ConfigError(f"{where} holds one class only ({names[0]!r}); nothing to learn")
     inferred = Task.BINARY if len(names) == 2 else Task.MULTICLASS
