@@ -15,13 +15,28 @@ from tests.conftest import compose_config, train
 from tests.subprocess_runs import record, scalars
 from trainlab.compare.reader import read_sweep
 from trainlab.csv_metrics import metrics_file, read_curves, read_rows
+from trainlab.errors import ConfigError
 from trainlab.loggers import LOGGERS
+from trainlab.plan import logger_choices
 
 
 def test_many_is_tensorboard_and_csv_at_once() -> None:
     many = OmegaConf.to_container(compose_config("logger=many").logger)
     assert many == OmegaConf.to_container(compose_config("logger=[tensorboard,csv]").logger)
     assert list(many) == ["tensorboard", "csv"]
+
+
+def test_logger_sections_are_typed_per_logger_and_old_records_still_name_theirs() -> None:
+    both = logger_choices(compose_config("logger=[tensorboard,csv]").logger)
+    assert [(c.name, c.params) for c in both] == [("tensorboard", {"flush_secs": 120}), ("csv", {})]
+    recorded = OmegaConf.create(
+        {"name": "tensorboard", "flush_secs": 30}
+    )  # before loggers were keyed
+    assert [(c.name, c.params) for c in logger_choices(recorded)] == [
+        ("tensorboard", {"flush_secs": 30})
+    ]
+    with pytest.raises(ConfigError, match="Invalid logger.csv.flush_secs"):
+        logger_choices(compose_config("logger=csv", "+logger.csv.flush_secs=1").logger)
 
 
 def test_csv_and_tensorboard_hold_the_same_curves_and_one_warning_names_what_csv_skips(

@@ -258,8 +258,12 @@ def registry_choice(
 def logger_choices(cfg: DictConfig | None) -> tuple[Choice, ...]:
     """The ``logger`` section, one entry per logger (``logger.csv``, ...), each typed.
 
-    A logger that needs an optional package (``mlflow``) names the extra that installs it.
+    A logger that needs an optional package (``mlflow``) names the extra that installs it. A
+    config recorded before loggers were keyed by name (``{name: tensorboard, flush_secs: 120}``,
+    read back by a resume) still names its one logger.
     """
+    if cfg is not None and "name" in cfg:
+        cfg = OmegaConf.create({str(cfg.name): {k: v for k, v in cfg.items() if k != "name"}})
     choices = []
     for name, params in (cfg or {}).items():
         section = f"logger.{name}"
