@@ -9,6 +9,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from tests.conftest import FAST_OVERRIDES
 from tests.subprocess_runs import TRAIN, record, run_script, run_sweep
+from trainlab.config.search_path import recorded_search_path
 
 
 def run_train(*args: str) -> subprocess.CompletedProcess[str]:
@@ -116,6 +117,8 @@ def test_a_loss_registered_in_the_users_own_module_trains_from_the_command_line(
     assert result.returncode == 0, result.stderr
     saved = record(run_dir)
     assert saved["status"] == "completed"
+    # A rerun searches the same folder again, wherever it is started from.
+    assert recorded_search_path(run_dir) == [f"hydra.searchpath=['file://{tmp_path / 'conf'}']"]
     final = saved["final_metrics"]
     # log cosh d lies between d²/2 - d⁴/12 and d²/2: the logged loss is the user's, not mse.
     assert 0.3 * final["val/mse"] < final["val/loss"] <= 0.5 * final["val/mse"] + 1e-6

@@ -1,4 +1,4 @@
-"""Build a run's Lightning objects from its plan: datamodule, module, logger, callbacks, Trainer.
+"""Build a run's Lightning objects from its plan: datamodule, module, loggers, callbacks, Trainer.
 
 Nothing here checks the config: :func:`trainlab.plan.plan` did, once.
 """
@@ -27,10 +27,12 @@ from trainlab.components import make_loss, make_model
 from trainlab.data.datamodule import InMemoryDataModule
 from trainlab.distributed import check_launch, cluster_plugins
 from trainlab.errors import ConfigError
+from trainlab.log_writer import FIGURE, HISTOGRAM, TEXT, LogWriter
 from trainlab.loggers import LOGGERS
 from trainlab.losses import loss_spec
 from trainlab.module import TrainLabModule
 from trainlab.plan import RunPlan
+from trainlab.tasks import Task
 
 
 @dataclass
@@ -69,18 +71,34 @@ def build_module(plan: RunPlan) -> TrainLabModule:
     )
 
 
-def build_logger(plan: RunPlan) -> Logger | None:
-    """The plan's logger writing into the run directory, or None when logging is off.
+def build_loggers(plan: RunPlan) -> list[Logger]:
+    """The plan's loggers writing into the run directory (none when logging is off).
 
-    When resuming, the logger purges what the killed run wrote at or after the checkpoint's step,
-    so the resumed curves have no duplicate steps.
+    When resuming, each logger purges what the killed run wrote at or after the checkpoint's
+    step, so the resumed curves have no duplicate steps.
     """
-    if plan.logger is None:
-        return None
     purge_step = plan.resume.global_step if plan.resume is not None else None
-    return LOGGERS.build(
-        plan.logger.name, save_dir=str(plan.run_dir), purge_step=purge_step, **plan.logger.params
-    )
+    return [
+        LOGGERS.build(
+            choice.name, save_dir=str(plan.run_dir), purge_step=purge_step, **choice.params
+        )
+        for choice in plan.loggers
+    ]
+
+
+def planned_writes(plan: RunPlan) -> set[str]:
+    """What the run writes to its loggers besides metrics and hyperparameters."""
+    settings = plan.settings
+    writes = {TEXT}  # the resolved config, when the run ends
+    if (
+        settings.grad_norms.histograms
+        or settings.histograms.weights
+        or settings.histograms.activations
+    ):
+        writes.add(HISTOGRAM)
+    if plan.data.task is Task.MULTICLASS and settings.run_test:
+        writes.add(FIGURE)  # the test split's confusion matrix
+    return writes
 
 
 def build_callbacks(plan: RunPlan) -> list[L.Callback]:
@@ -118,19 +136,18 @@ def build_callbacks(plan: RunPlan) -> list[L.Callback]:
 
 
 def build_trainer(plan: RunPlan) -> L.Trainer:
-    """``lightning.Trainer`` from the plan's trainer section with trainlab's logger and callbacks.
+    """``lightning.Trainer`` from the plan's trainer section with trainlab's loggers and callbacks.
 
     Refuses (ConfigError) a launch that cannot work, e.g. ``-m`` with ``trainer=ddp``.
     """
     kwargs = vars(plan.settings.trainer).copy()
     if kwargs["enable_progress_bar"] is None:
         kwargs["enable_progress_bar"] = sys.stderr.isatty()
-    logger = build_logger(plan)
     try:
         trainer = L.Trainer(
             **kwargs,
             default_root_dir=str(plan.run_dir),
-            logger=logger if logger is not None else False,
+            logger=build_loggers(plan) or False,
             callbacks=build_callbacks(plan),
             # Otherwise Lightning adds its own ModelCheckpoint when checkpoint.enabled is false.
             enable_checkpointing=plan.settings.checkpoint.enabled,
@@ -140,4 +157,5 @@ def build_trainer(plan: RunPlan) -> L.Trainer:
         # Arguments Lightning alone knows (strategy names, device counts), before anything ran.
         raise ConfigError(f"trainer: {error}") from None
     check_launch(trainer)
+    LogWriter.attach(trainer, planned_writes(plan))
     return trainer

@@ -14,6 +14,7 @@ from torchmetrics import MeanMetric
 from trainlab.class_report import ClassReport
 from trainlab.components import Choice, make_optimizer, make_scheduler, scheduler_interval
 from trainlab.lightning_state import is_logging_step
+from trainlab.log_writer import FIGURE, LogWriter
 from trainlab.losses import LossSpec
 from trainlab.metrics import task_metrics
 from trainlab.output_transforms import LossAdapter
@@ -139,11 +140,9 @@ class TrainLabModule(L.LightningModule):
         if test is not None:
             self.class_report.update(*test)
         self.log_dict(self.class_report.accuracies(prefix="test/"))
-        for logger in self.loggers:
-            if hasattr(logger.experiment, "add_figure"):
-                logger.experiment.add_figure(
-                    "test/confusion_matrix", self.class_report.figure(), self.global_step
-                )
+        writer = LogWriter.of(self.trainer)
+        if writer.takes(FIGURE):
+            writer.figure("test/confusion_matrix", self.class_report.figure(), self.global_step)
         self.class_report.reset()
 
     def _evaluate(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> None:

@@ -25,7 +25,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from trainlab.errors import ConfigError
-from trainlab.paths import PROJECT_ROOT
+from trainlab.paths import FROM_CHECKOUT, PROJECT_ROOT
 from trainlab.run_dir import (
     HYDRA_DIR,
     RunStatus,
@@ -104,8 +104,13 @@ def environment() -> dict[str, Any]:
 
 
 @functools.cache  # two git subprocesses: once per process, not per sweep job
-def git_state(root: Path = PROJECT_ROOT) -> dict[str, Any]:
-    """The project's commit and whether its tree had uncommitted changes; nulls without git."""
+def git_state(root: Path | None = None) -> dict[str, Any]:
+    """The project's commit and whether its tree had uncommitted changes; nulls without git.
+
+    The project is trainlab's checkout when it runs from one; an installed trainlab records the
+    working directory's repository, the user's project that holds their own code.
+    """
+    root = root or (PROJECT_ROOT if FROM_CHECKOUT else Path.cwd())
     try:
         commit = _git(root, "rev-parse", "HEAD")
         dirty = bool(_git(root, "status", "--porcelain", "--untracked-files=no"))

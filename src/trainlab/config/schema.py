@@ -92,7 +92,7 @@ class TrainConfig:
     imports: list[str] = field(default_factory=list)
     data: Any = MISSING
     model: Any = MISSING
-    loss: Any = MISSING
+    loss: Any = None
     activation: Any = MISSING
     optimizer: Any = MISSING
     scheduler: Any = None
