@@ -9,7 +9,6 @@ import sys
 from dataclasses import dataclass
 
 import lightning as L
-from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.loggers import Logger
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 
@@ -18,7 +17,7 @@ from trainlab.callbacks import (
     DivergenceDetector,
     GlobalRNGState,
     GradientNormLogger,
-    InterruptCheckpoint,
+    RunCheckpoint,
     SyncedSigterm,
     WeightHistogramLogger,
 )
@@ -68,6 +67,7 @@ def build_module(plan: RunPlan) -> TrainLabModule:
         optimizer=plan.optimizer,
         scheduler=plan.scheduler,
         class_names=plan.data.class_names,
+        gradient_clip_val=plan.settings.trainer.gradient_clip_val,
     )
 
 
@@ -102,9 +102,10 @@ def planned_writes(plan: RunPlan) -> set[str]:
 
 
 def build_callbacks(plan: RunPlan) -> list[L.Callback]:
-    """Divergence checks, RNG states, gradient norms, histograms, checkpoints (also on SIGTERM)."""
+    """Divergence checks, gradient norms, histograms, checkpoints (with RNG states; also on
+    SIGTERM): only those the run uses, since every callback costs each step its hook calls."""
     settings = plan.settings
-    callbacks: list[L.Callback] = [DivergenceDetector(), GlobalRNGState(), SyncedSigterm()]
+    callbacks: list[L.Callback] = [DivergenceDetector()]
     if settings.grad_norms.enabled:
         callbacks.append(
             GradientNormLogger(
@@ -116,22 +117,9 @@ def build_callbacks(plan: RunPlan) -> list[L.Callback]:
     if settings.histograms.activations:
         callbacks.append(ActivationHistogramLogger())
     if settings.checkpoint.enabled:
-        checkpoints = plan.run_dir / "checkpoints"
-        callbacks.append(
-            ModelCheckpoint(
-                dirpath=checkpoints,
-                filename="best",
-                monitor=settings.monitor,
-                mode=settings.monitor_mode,
-                save_last=True,
-                save_top_k=1,
-                auto_insert_metric_name=False,
-                # A run folder copied or moved elsewhere resumes into its own last.ckpt and
-                # best.ckpt, never into last-v1.ckpt beside a stale last.ckpt.
-                enable_version_counter=False,
-            )
-        )
-        callbacks.append(InterruptCheckpoint(checkpoints / "last.ckpt"))
+        folder = plan.run_dir / "checkpoints"
+        callbacks.append(RunCheckpoint(folder, settings.monitor, settings.monitor_mode))
+        callbacks.append(GlobalRNGState())
     return callbacks
 
 
@@ -141,6 +129,8 @@ def build_trainer(plan: RunPlan) -> L.Trainer:
     Refuses (ConfigError) a launch that cannot work, e.g. ``-m`` with ``trainer=ddp``.
     """
     kwargs = vars(plan.settings.trainer).copy()
+    # The module clips (it optimises manually, and Lightning clips only automatic optimisation).
+    del kwargs["gradient_clip_val"]
     if kwargs["enable_progress_bar"] is None:
         kwargs["enable_progress_bar"] = sys.stderr.isatty()
     try:
@@ -157,5 +147,7 @@ def build_trainer(plan: RunPlan) -> L.Trainer:
         # Arguments Lightning alone knows (strategy names, device counts), before anything ran.
         raise ConfigError(f"trainer: {error}") from None
     check_launch(trainer)
+    if trainer.world_size > 1:  # DDP: every rank must stop at the same step on SIGTERM
+        trainer.callbacks.append(SyncedSigterm())
     LogWriter.attach(trainer, planned_writes(plan))
     return trainer
