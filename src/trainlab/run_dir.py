@@ -7,11 +7,8 @@ one) without paying for importing them.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import shlex
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
@@ -22,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from trainlab.errors import ConfigError
+from trainlab.folder_lock import LockHeld, take_lock
 
 RUN_RECORD = "run.json"
 HYDRA_DIR = ".hydra"
@@ -105,27 +103,22 @@ def last_checkpoint(run_dir: Path) -> Path:
 def sole_writer(run_dir: Path, fresh: bool) -> Iterator[None]:
     """Hold ``run_dir``'s writer lock for the enclosed block: one writing process per run folder.
 
-    The lock is taken atomically (``flock`` on ``.writer.lock``, released by the kernel when the
-    process dies, so a killed run leaves no stale lock); a second process is refused at once with
-    :class:`RunDirBusy`. A ``fresh`` run is also refused if a run was recorded in the folder
-    between its plan and now. Written by hand because ``filelock`` does not say who holds a lock.
+    The lock (:func:`trainlab.folder_lock.take_lock` on ``.writer.lock``) is released by the
+    kernel when the process dies, so a killed run leaves no stale lock; a second process is
+    refused at once with :class:`RunDirBusy`. A ``fresh`` run is also refused if a run was
+    recorded in the folder between its plan and now.
     """
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(run_dir / WRITER_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(descriptor, 200, 0).decode(errors="replace").strip() or "unknown"
-            raise RunDirBusy(
-                f"{run_dir} is being written by another run ({holder}); wait for it to end, "
-                "or choose another hydra.run.dir"
-            ) from None
+        lock = take_lock(run_dir / WRITER_LOCK)
+    except LockHeld as held:
+        raise RunDirBusy(
+            f"{run_dir} is being written by another run ({held.holder}); wait for it to end, "
+            "or choose another hydra.run.dir"
+        ) from None
+    try:
         if fresh:
             check_fresh_run_dir(run_dir)
-        os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
         yield
     finally:
-        os.close(descriptor)  # releases the lock
+        lock.release()

@@ -8,7 +8,6 @@ Free of Lightning, so a sweep can record a job refused for bad input without imp
 from __future__ import annotations
 
 import json
-import os
 import platform
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from typing import Any
 import torch
 from omegaconf import DictConfig, OmegaConf
 
+from trainlab.atomic_write import write_text_atomically
 from trainlab.errors import ConfigError
 from trainlab.paths import PROJECT_ROOT
 from trainlab.run_dir import HYDRA_DIR, RunStatus, read_record, record_path, sole_writer
@@ -50,14 +50,7 @@ def write_record(run_dir: Path, record: Mapping[str, Any]) -> None:
 
     If the write fails (a full disk), the temporary file is removed and the error raised.
     """
-    path = record_path(run_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_text_atomically(record_path(run_dir), json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 
 def write_config_files(run_dir: Path, cfg: DictConfig) -> None:
