@@ -16,6 +16,7 @@ from lightning.pytorch.utilities.exceptions import MisconfigurationException
 from trainlab.callbacks import (
     ActivationHistogramLogger,
     DivergenceDetector,
+    EpochEndPublisher,
     GlobalRNGState,
     GradientNormLogger,
     InterruptCheckpoint,
@@ -110,6 +111,9 @@ def build_callbacks(plan: RunPlan) -> list[L.Callback]:
                 auto_insert_metric_name=False,
             )
         )
+        # The publisher before InterruptCheckpoint: on a SIGTERM it stops holding checkpoints
+        # first, so the interrupted state is written at once.
+        callbacks.append(EpochEndPublisher())
         callbacks.append(InterruptCheckpoint(checkpoints / "last.ckpt"))
     return callbacks
 

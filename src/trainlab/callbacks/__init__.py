@@ -1,6 +1,7 @@
 """Lightning callbacks trainlab adds to every run."""
 
 from trainlab.callbacks.divergence import DivergenceDetector
+from trainlab.callbacks.epoch_end_publisher import EpochEndPublisher
 from trainlab.callbacks.gradient_norms import GradientNormLogger
 from trainlab.callbacks.histograms import ActivationHistogramLogger, WeightHistogramLogger
 from trainlab.callbacks.interrupt_checkpoint import InterruptCheckpoint
@@ -10,6 +11,7 @@ from trainlab.callbacks.synced_sigterm import SyncedSigterm
 __all__ = [
     "ActivationHistogramLogger",
     "DivergenceDetector",
+    "EpochEndPublisher",
     "GlobalRNGState",
     "GradientNormLogger",
     "InterruptCheckpoint",

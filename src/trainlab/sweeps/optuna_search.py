@@ -78,6 +78,8 @@ class ResumableOptunaSearch(OptunaSweeperImpl):
 
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
+        # The sqlite storage's schema tool lists its plugins at INFO on every start.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
         study = optuna.create_study(
             study_name=self.study_name,
             storage=self.storage,

@@ -1,0 +1,73 @@
+"""An Optuna search killed after its third trial resumes to exactly its n_trials: the same study,
+the finished trials kept, the killed one finished, and the same trials as an uninterrupted search.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.subprocess_runs import (
+    RERUN,
+    TRAIN,
+    file_bytes,
+    record,
+    run_script,
+    run_sweep,
+    start_script,
+)
+from tests.test_sweep_resume import freeze, job_dirs, kill, wait_for
+
+optuna = pytest.importorskip("optuna", reason='needs pip install ".[sweeps]"')
+pytestmark = pytest.mark.slow
+
+SEARCH = (
+    "hparams_search=lr_momentum", "hydra.sweeper.n_trials=6", "data.n_samples=400",
+    "trainer.max_epochs=2", "trainer.accelerator=cpu", "trainer.enable_progress_bar=false",
+    "run_test=false",
+)  # fmt: skip
+
+
+def trials(sweep: Path) -> list[optuna.trial.FrozenTrial]:
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.load_study(study_name="lr_momentum", storage=f"sqlite:///{sweep}/optuna.db")
+    return study.get_trials(deepcopy=False)
+
+
+def test_a_killed_search_resumes_to_exactly_its_n_trials(tmp_path: Path) -> None:
+    uninterrupted = tmp_path / "uninterrupted"
+    assert run_sweep(uninterrupted, *SEARCH).returncode == 0
+
+    sweep = tmp_path / "sweep"
+    process = start_script(TRAIN, "-m", *SEARCH, f"hydra.sweep.dir={sweep}", log=tmp_path / "log")
+
+    def fourth_trial_past_its_first_epoch() -> bool:
+        return len(list(sweep.glob("*/checkpoints/last.ckpt"))) == 4
+
+    try:
+        wait_for(process, fourth_trial_past_its_first_epoch, "the fourth trial's first epoch")
+        freeze(process)
+    finally:
+        kill(process)
+    states = sorted(
+        record(job)["status"] for job in sweep.glob("*") if (job / "run.json").is_file()
+    )
+    assert states == ["completed"] * 3 + ["running"]
+    assert [t.state.name for t in trials(sweep)] == ["COMPLETE"] * 3 + ["RUNNING"]
+    finished = {job: file_bytes(job) for job in job_dirs(sweep)[:3]}
+
+    result = run_script(RERUN, str(sweep), "--resume")
+    assert result.returncode == 0, result.stderr
+
+    resumed, expected = trials(sweep), trials(uninterrupted)
+    assert len(resumed) == 6 and all(t.state.name == "COMPLETE" for t in resumed)
+    # The same trials as the uninterrupted search: the sampler continued where it stopped.
+    assert [(t.params, t.values) for t in resumed] == [(t.params, t.values) for t in expected]
+    jobs = job_dirs(sweep)
+    assert [job.name for job in jobs] == [job.name for job in job_dirs(uninterrupted)]
+    assert sorted(p.name for p in sweep.iterdir() if p.is_dir()) == sorted(j.name for j in jobs)
+    for number, job in enumerate(jobs):
+        assert (record(job)["status"], record(job)["job_num"]) == ("completed", number)
+    assert {job: file_bytes(job) for job in jobs[:3]} == finished
+    assert len(record(jobs[3])["resumed_at"]) == 1  # the killed trial continued in its folder
