@@ -179,7 +179,8 @@ def test_resume_refuses_what_is_not_a_resumable_sweep(reference: Path, tmp_path:
     result = resume(empty)
     assert result.returncode == 2
     assert (
-        f"{empty} is neither a run folder (it has no run.json) nor a sweep folder" in result.stderr
+        f"{empty} is not a trainlab run directory: it has no run.json (nor a sweep folder"
+        in result.stderr
     )
     job = job_dirs(reference)[0]
     result = run_script(RERUN, str(job), "--status")

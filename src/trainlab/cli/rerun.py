@@ -63,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.resume:
             if not record_path(args.run_dir).is_file():
                 raise ConfigError(
-                    f"{args.run_dir} is neither a run folder (it has no run.json) nor a sweep "
-                    "folder (it has no multirun.yaml): there is nothing to resume"
+                    f"{args.run_dir} is not a trainlab run directory: it has no run.json (nor a "
+                    "sweep folder: it has no multirun.yaml), so there is nothing to resume"
                 )
             return rerun.resume(args.run_dir)
         into = args.into or rerun.new_run_dir()
