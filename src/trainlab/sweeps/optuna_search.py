@@ -6,9 +6,9 @@ trials of a killed process. This sweeper keeps the plugin's pieces (search space
 configuration, directions, results file) and replaces its loop:
 
 * the study lives in the sweep folder (``storage``, sqlite by default), so a resume loads it;
-* the sampler is saved beside it (``optuna_sampler.pkl``) after every batch is asked, as
-  Optuna's documentation advises for resuming a seeded sampler, so the resumed search draws
-  exactly the trials the uninterrupted one would have;
+* the sampler is pickled beside it (``optuna_sampler.pkl``) after every batch is asked (the
+  storage keeps the trials, not the sampler's random state), so the resumed search draws exactly
+  the trials the uninterrupted one would have;
 * a trial the killed process left ``RUNNING`` keeps its number and parameters: its job continues
   in its folder (or restarts there, or is read back if it had finished) and its result is told
   to the study, so no trial is lost or run twice;
