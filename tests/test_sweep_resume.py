@@ -5,6 +5,7 @@ ends exactly as the same sweep left uninterrupted, redoing nothing and losing no
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import signal
 import subprocess
@@ -224,23 +225,28 @@ def test_resume_refuses_recorded_overrides_that_no_longer_compose(
 )
 def test_failed_jobs_stay_failed_unless_retried_through_submitit(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
-    # Two local submitit jobs: #0 trains, #1 diverges at once (lr=1e6).
+    # Two local submitit jobs: #0 trains, #1 is refused for bad input (a negative lr).
     submitit = ("hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10")
-    first = run_sweep(sweep, "optimizer.lr=0.1,1e6", *JOB, *submitit, timeout=400)
+    first = run_sweep(sweep, "optimizer.lr=0.1,-1", *JOB, *submitit, timeout=400)
     assert first.returncode == 1, first.stderr
-    trained, diverged = job_dirs(sweep)
-    assert record(diverged)["status"] == RunStatus.DIVERGED.value
-    before = {job: file_bytes(job) for job in (trained, diverged)}
+    trained, failed = job_dirs(sweep)
+    assert [record(job)["status"] for job in (trained, failed)] == ["completed", "failed"]
+    before = {job: file_bytes(job) for job in (trained, failed)}
 
     result = resume(sweep)
     assert result.returncode == 1  # it ends as the sweep did: with its failure report
     assert "1 of 2 sweep jobs did not complete" in result.stderr
-    assert {job: file_bytes(job) for job in (trained, diverged)} == before
+    assert {job: file_bytes(job) for job in (trained, failed)} == before
 
     retried = resume(sweep, "--retry-failed")
     assert retried.returncode == 1, retried.stderr
     assert "Submitit 'local' sweep output dir" in retried.stdout + retried.stderr
-    again = record(diverged)
-    assert (again["status"], again["job_num"]) == (RunStatus.DIVERGED.value, 1)
-    assert again["started_at"] > record(trained)["ended_at"]  # run again, as job #1
+    again = record(failed)
+    assert (again["status"], again["job_num"]) == (RunStatus.FAILED.value, 1)
+    assert again["started_at"] > before_started(before[failed])  # run again, as job #1
     assert file_bytes(trained) == before[trained]
+
+
+def before_started(files: dict[str, bytes]) -> str:
+    """``started_at`` of the run.json among a job's files."""
+    return json.loads(files["run.json"])["started_at"]
