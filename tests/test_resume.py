@@ -9,11 +9,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import lightning as L
 import numpy as np
 import pytest
 import torch
+from lightning.pytorch.loggers import Logger
 from omegaconf import OmegaConf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -43,6 +45,41 @@ def test_checkpoints_are_replaced_atomically(tmp_path: Path) -> None:
     assert path.read_bytes() == before
     assert [p.name for p in path.parent.iterdir()] == ["last.ckpt"]
     assert torch.load(path, weights_only=True)["epoch"] == 1
+
+
+class _CheckpointWhenEpochEndIsLogged(Logger):
+    """A logger that records, when an epoch's training metrics reach it, the step of the
+    ``last.ckpt`` on disk (None: none yet)."""
+
+    name, version = "watcher", 0
+
+    def __init__(self, run_dir: Path) -> None:
+        super().__init__()
+        self.last = run_dir / "checkpoints" / "last.ckpt"
+        self.steps: list[int | None] = []
+
+    def log_hyperparams(self, params: Any, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        if "train/loss_epoch" in metrics:
+            on_disk = torch.load(self.last, weights_only=True) if self.last.is_file() else None
+            self.steps.append(on_disk["global_step"] if on_disk else None)
+
+
+def test_an_epochs_checkpoint_is_in_place_only_once_its_end_is_logged(tmp_path: Path) -> None:
+    # Lightning logs an epoch's training metrics after its checkpoint is saved, and a run resumed
+    # from that checkpoint does not log them again: so the checkpoint waits for the next epoch.
+    run_plan = planned("trainer.max_epochs=3", "run_test=false", run_dir=tmp_path)
+    parts = built(run_plan)
+    watcher = _CheckpointWhenEpochEndIsLogged(tmp_path)
+    parts.trainer.loggers = [*parts.trainer.loggers, watcher]
+    fit_and_test(run_plan, parts)
+    steps = 4  # 240 training examples in batches of 64
+    assert watcher.steps == [None, steps, 2 * steps]
+    final = torch.load(watcher.last, weights_only=True)
+    assert (final["epoch"], final["global_step"]) == (2, 3 * steps)
+    assert sorted(p.name for p in watcher.last.parent.iterdir()) == ["best.ckpt", "last.ckpt"]
 
 
 def test_rng_states_survive_a_weights_only_checkpoint(tmp_path: Path) -> None:

@@ -134,7 +134,7 @@ class TrainLabModule(L.LightningModule):
         if self._step_lr is not None:
             # Written straight to the loggers on the steps Lightning logs: a self.log call costs
             # about half a millisecond of Lightning's bookkeeping, more than a small model's step.
-            step_values = {"train/loss_step": float(loss), "train/lr": self._step_lr}
+            step_values = {"train/loss_step": loss.item(), "train/lr": self._step_lr}
             self._writer.metrics(step_values, logger_step(self.trainer))
         self._batches["train"].add(loss, output, targets)
         return loss.detach()

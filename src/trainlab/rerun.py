@@ -55,9 +55,14 @@ def resume(run_dir: Path) -> int:
 
 
 def run_dir_override(run_dir: Path) -> str:
-    """``hydra.run.dir=<run_dir>``, quoted for Hydra's parser (spaces, ``=``, ``,``, quotes)."""
-    escaped = str(run_dir).replace("\\", "\\\\").replace("'", "\\'")
-    return f"hydra.run.dir='{escaped}'"
+    """``hydra.run.dir=<run_dir>``, quoted for Hydra's parser."""
+    return path_override("hydra.run.dir", run_dir)
+
+
+def path_override(key: str, path: Path) -> str:
+    """``<key>=<path>``, quoted for Hydra's parser (spaces, ``=``, ``,``, quotes)."""
+    escaped = str(path).replace("\\", "\\\\").replace("'", "\\'")
+    return f"{key}='{escaped}'"
 
 
 def metric_differences(

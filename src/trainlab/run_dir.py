@@ -7,10 +7,7 @@ one) without paying for importing them.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
@@ -21,14 +18,14 @@ import yaml
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from trainlab.atomic_write import TEMPORARY_GLOB
 from trainlab.errors import ConfigError
+from trainlab.folder_lock import LockHeld, take_lock
 
 RUN_RECORD = "run.json"
 HYDRA_DIR = ".hydra"
 LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"
 WRITER_LOCK = ".writer.lock"
-# Files are written to `.<name>.<pid>.tmp` beside their target, then renamed into place.
-TEMPORARY_GLOB = ".*.tmp"
 
 
 class RunStatus(str, Enum):
@@ -102,11 +99,6 @@ def _load_hydra_file(run_dir: Path, name: str) -> DictConfig | ListConfig:
         raise ConfigError(f"{path} is not readable YAML: {reason}") from None
 
 
-def temporary_path(target: Path) -> Path:
-    """Where ``target`` is written before it is renamed into place (atomic replacement)."""
-    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
-
-
 def check_fresh_run_dir(run_dir: Path) -> None:
     """Refuse to start a new run where one already ran, so no earlier run is ever overwritten."""
     if record_path(run_dir).exists():
@@ -131,31 +123,26 @@ def last_checkpoint(run_dir: Path) -> Path:
 def sole_writer(run_dir: Path, fresh: bool) -> Iterator[None]:
     """Hold ``run_dir``'s writer lock for the enclosed block: one writing process per run folder.
 
-    The lock is taken atomically (``flock`` on ``.writer.lock``, released by the kernel when the
-    process dies, so a killed run leaves no stale lock); a second process is refused at once with
-    :class:`RunDirBusy`. A ``fresh`` run is also refused if a run was recorded in the folder
-    between its plan and now. Temporary files a killed writer left are removed. Written by hand
-    because ``filelock`` does not say who holds a lock.
+    The lock (:func:`trainlab.folder_lock.take_lock` on ``.writer.lock``) is released by the
+    kernel when the process dies, so a killed run leaves no stale lock; a second process is
+    refused at once with :class:`RunDirBusy`. A ``fresh`` run is also refused if a run was
+    recorded in the folder between its plan and now. Temporary files a killed writer left
+    are removed.
     """
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(run_dir / WRITER_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(descriptor, 200, 0).decode(errors="replace").strip() or "unknown"
-            raise RunDirBusy(
-                f"{run_dir} is being written by another run ({holder}); wait for it to end, "
-                "or choose another hydra.run.dir"
-            ) from None
+        lock = take_lock(run_dir / WRITER_LOCK)
+    except LockHeld as held:
+        raise RunDirBusy(
+            f"{run_dir} is being written by another run ({held.holder}); wait for it to end, "
+            "or choose another hydra.run.dir"
+        ) from None
+    try:
         if fresh:
             check_fresh_run_dir(run_dir)
         for folder in (run_dir, run_dir / LAST_CHECKPOINT.parent):
             for stale in folder.glob(TEMPORARY_GLOB):  # left by a writer that was killed
                 stale.unlink()
-        os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
         yield
     finally:
-        os.close(descriptor)  # releases the lock
+        lock.release()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import platform
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from typing import Any
 import torch
 from omegaconf import DictConfig, OmegaConf
 
+from trainlab.atomic_write import write_text_atomically
 from trainlab.errors import ConfigError
 from trainlab.paths import FROM_CHECKOUT, PROJECT_ROOT
 from trainlab.run_dir import (
@@ -32,7 +32,6 @@ from trainlab.run_dir import (
     read_record,
     record_path,
     sole_writer,
-    temporary_path,
 )
 
 RECORD_KEYS = (
@@ -58,14 +57,7 @@ def write_record(run_dir: Path, record: Mapping[str, Any]) -> None:
 
     If the write fails (a full disk), the temporary file is removed and the error raised.
     """
-    path = record_path(run_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = temporary_path(path)
-    try:
-        temporary.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_text_atomically(record_path(run_dir), json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 
 def write_config_files(run_dir: Path, cfg: DictConfig) -> None:

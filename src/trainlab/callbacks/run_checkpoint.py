@@ -1,5 +1,6 @@
 """A run's checkpoints: ``best.ckpt`` by the monitored metric, ``last.ckpt`` every epoch and on
-SIGTERM (a cluster's pre-emption or time limit)."""
+SIGTERM (a cluster's pre-emption or time limit), epoch-end ones put in place once their epoch
+has wholly ended."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import lightning as L
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.trainer.states import TrainerFn
 from lightning.pytorch.utilities.exceptions import SIGTERMException
+
+from trainlab.checkpoint_io import AtomicCheckpointIO
 
 BEST, LAST = "best", "last"
 
@@ -21,7 +24,17 @@ class RunCheckpoint(ModelCheckpoint):
     boundary on every rank (rank 0 broadcasts it), then calls ``on_exception`` on each rank;
     ``trainer.save_checkpoint`` is collective and writes on rank 0 only. Only fits are saved:
     a SIGTERM during testing must not replace the fit's ``last.ckpt`` with the test's weights.
-    One callback rather than two: every callback costs each training step its hook calls.
+
+    Epoch-end checkpoints are held (:class:`~trainlab.checkpoint_io.AtomicCheckpointIO`) until
+    the next epoch starts or training ends: ModelCheckpoint saves in the epoch's end hooks, but
+    Lightning logs the epoch's training metrics (``train/loss_epoch``, ``train/acc``, ...) only
+    after them, and a run resumed from that checkpoint does not repeat the epoch's end, so a run
+    killed in between would lose those points from its curves for good. Held, a killed run
+    resumes from the previous ``last.ckpt`` and logs that epoch's end again (Lightning flushes
+    the loggers after each logging call). On any exception the held files are dropped and
+    saving is direct again, so a SIGTERM's state is written at once.
+
+    One callback rather than three: every callback costs each training step its hook calls.
     """
 
     def __init__(self, folder: Path, monitor: str, mode: str) -> None:
@@ -39,8 +52,26 @@ class RunCheckpoint(ModelCheckpoint):
         )
         self.last_path = Path(folder) / f"{LAST}.ckpt"
 
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        super().on_train_start(trainer, pl_module)
+        if isinstance(io := trainer.strategy.checkpoint_io, AtomicCheckpointIO):
+            io.holding = True
+
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if isinstance(io := trainer.strategy.checkpoint_io, AtomicCheckpointIO):
+            io.publish()
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        super().on_train_end(trainer, pl_module)
+        if isinstance(io := trainer.strategy.checkpoint_io, AtomicCheckpointIO):
+            io.publish()
+            io.holding = False
+
     def on_exception(
         self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException
     ) -> None:
+        if isinstance(io := trainer.strategy.checkpoint_io, AtomicCheckpointIO):
+            io.discard()
+            io.holding = False
         if isinstance(exception, SIGTERMException) and trainer.state.fn == TrainerFn.FITTING:
             trainer.save_checkpoint(self.last_path)

@@ -24,6 +24,7 @@ from tensorboard.backend.event_processing import event_accumulator
 
 from trainlab.csv_metrics import metrics_file, read_curves
 from trainlab.run_dir import RUN_RECORD
+from trainlab.sweeps.folder import PENDING, read_plan, read_sweep_config
 
 HYDRA_DIR = ".hydra"
 EVENT_FILES = "events.out.tfevents.*"
@@ -126,12 +127,38 @@ def read_sweep(sweep_dir: Path | str) -> list[RunSummary]:
     if not sweep_dir.is_dir():
         raise NoRunsError(f"{sweep_dir} is not a folder")
     run_dirs = find_run_dirs(sweep_dir)
-    if not run_dirs:
+    pending = pending_runs(sweep_dir, set(run_dirs))
+    if not run_dirs and not pending:
         raise NoRunsError(
             f"no runs under {sweep_dir}: expected run folders holding .hydra/ or {RUN_RECORD} "
             "(a sweep folder is outputs/multirun/<time>/)"
         )
-    return [read_run(run_dir, sweep_dir) for run_dir in run_dirs]
+    return [read_run(run_dir, sweep_dir) for run_dir in run_dirs] + pending
+
+
+def pending_runs(sweep_dir: Path, started: set[Path]) -> list[RunSummary]:
+    """The jobs of the sweep's plan that have not started (not in ``started``), status ``pending``."""
+    plan = read_plan(sweep_dir)
+    if plan is None:
+        return []
+    config = read_sweep_config(sweep_dir)
+    return [
+        RunSummary(
+            name=job.subdir,
+            run_dir=sweep_dir / job.subdir,
+            choices=_choices(list(job.overrides)),
+            status=PENDING,
+            monitor=str(config.get("monitor", "val/loss")),
+            monitor_mode=str(config.get("monitor_mode", "min")),
+            final_metrics={},
+            best_metrics={},
+            epochs=None,
+            wall_time_s=None,
+            job_num=job.num,
+        )
+        for job in plan.jobs
+        if sweep_dir / job.subdir not in started
+    ]
 
 
 def read_run(run_dir: Path, sweep_dir: Path) -> RunSummary:
