@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from trainlab.paths import PROJECT_ROOT
 
 TRAIN = PROJECT_ROOT / "scripts" / "train.py"
 RERUN = PROJECT_ROOT / "scripts" / "rerun.py"
+CLI_CASES = Path(__file__).with_name("cli_cases.py")
 
 
 def run_script(
@@ -36,6 +38,31 @@ def run_script(
         timeout=timeout,
         check=False,
     )
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """One case of :func:`run_cli_cases`."""
+
+    exit_code: int
+    output: str  # stdout and stderr together
+    lightning_imported: bool  # by the end of this case (or an earlier one)
+
+
+def run_cli_cases(cases: dict[str, list[str]], folder: Path) -> dict[str, CliResult]:
+    """Each case's arguments through ``train.py``'s entry point, all in one process
+    (``tests/cli_cases.py``): for command lines refused before training, whose own cost is far
+    below a process start's."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cases_file, results_file = folder / "cases.json", folder / "results.json"
+    cases_file.write_text(json.dumps(cases))
+    finished = run_script(CLI_CASES, str(cases_file), str(results_file))
+    assert finished.returncode == 0, finished.stderr
+    results = json.loads(results_file.read_text())
+    return {
+        name: CliResult(result["exit_code"], result["output"], result["lightning"])
+        for name, result in results.items()
+    }
 
 
 def run_sweep(

@@ -4,13 +4,22 @@ earlier run's file touched."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import torch
 
 from tests.conftest import FAST_OVERRIDES
-from tests.subprocess_runs import RERUN, TRAIN, file_bytes, imported_modules, run_script
+from tests.subprocess_runs import (
+    RERUN,
+    TRAIN,
+    CliResult,
+    file_bytes,
+    imported_modules,
+    run_cli_cases,
+    run_script,
+)
 from trainlab.losses import losses_for_task
 from trainlab.tasks import Task
 
@@ -43,6 +52,7 @@ BAD_INPUT = {
 }  # fmt: skip
 if torch.cuda.is_available():
     del BAD_INPUT["a GPU that is not there"]
+INTO_EARLIER_RUN = "a fresh run into an earlier run's folder"
 
 
 @pytest.fixture(scope="module")
@@ -54,41 +64,56 @@ def earlier_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run_dir
 
 
+@dataclass(frozen=True)
+class Refusals:
+    """Every bad command line's result, and the earlier run's files before any of them ran."""
+
+    results: dict[str, CliResult]
+    earlier_run_before: dict[str, bytes]
+    folder: Path
+
+
+@pytest.fixture(scope="module")
+def refusals(earlier_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Refusals:
+    """Each case of :data:`BAD_INPUT` through ``train.py``'s entry point, all in one process
+    (``tests/cli_cases.py``), plus a fresh run aimed at the earlier run's folder."""
+    before = file_bytes(earlier_run)
+    folder = tmp_path_factory.mktemp("refused")
+    cases = {
+        case: [*FAST_OVERRIDES, *overrides, f"hydra.run.dir={folder / str(number)}"]
+        for number, (case, (overrides, _, _)) in enumerate(BAD_INPUT.items())
+    }
+    cases[INTO_EARLIER_RUN] = [*FAST_OVERRIDES, "seed=1", f"hydra.run.dir={earlier_run}"]
+    return Refusals(run_cli_cases(cases, folder / "cases"), before, folder)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("case", list(BAD_INPUT))
-def test_bad_input_fails_before_training(case: str, earlier_run: Path, tmp_path: Path) -> None:
-    overrides, exit_code, expected = BAD_INPUT[case]
-    before = file_bytes(earlier_run)
-    run_dir = tmp_path / "run"
-    result = run_script(
-        TRAIN,
-        *FAST_OVERRIDES,
-        *overrides,
-        f"hydra.run.dir={run_dir}",
-        python_options=("-X", "importtime"),
-    )
-    assert result.returncode == exit_code, result.stderr
+def test_bad_input_fails_before_training(case: str, refusals: Refusals, earlier_run: Path) -> None:
+    _, exit_code, expected = BAD_INPUT[case]
+    result = refusals.results[case]
+    assert result.exit_code == exit_code, result.output
     for text in expected:
-        assert text in result.stderr, result.stderr
+        assert text in result.output, result.output
     if exit_code == 2:
-        assert "trainlab: error: " in result.stderr
-    assert "Traceback" not in result.stderr
+        assert "trainlab: error: " in result.output
+    assert "Traceback" not in result.output
+    run_dir = refusals.folder / str(list(BAD_INPUT).index(case))
     assert not (run_dir / "checkpoints").exists()
     assert not list(run_dir.glob("events.out.tfevents.*"))
-    assert file_bytes(earlier_run) == before
-    imported = imported_modules(result.stderr)
-    assert "hydra" in imported
-    assert "lightning" not in imported  # the plan refuses before Lightning (seconds) is imported
+    assert file_bytes(earlier_run) == refusals.earlier_run_before
+    assert not result.lightning_imported  # the plan refuses before Lightning (seconds) is imported
 
 
 @pytest.mark.slow
-def test_a_fresh_run_into_an_earlier_runs_directory_is_refused(earlier_run: Path) -> None:
-    before = file_bytes(earlier_run)
-    result = run_script(TRAIN, *FAST_OVERRIDES, "seed=1", f"hydra.run.dir={earlier_run}")
-    assert result.returncode == 2
-    assert f"trainlab: error: {earlier_run} already holds a run (run.json exists)" in result.stderr
-    assert "resume=true" in result.stderr
-    assert file_bytes(earlier_run) == before  # .hydra/ and train.log included
+def test_a_fresh_run_into_an_earlier_runs_directory_is_refused(
+    refusals: Refusals, earlier_run: Path
+) -> None:
+    result = refusals.results[INTO_EARLIER_RUN]
+    assert result.exit_code == 2
+    assert f"trainlab: error: {earlier_run} already holds a run (run.json exists)" in result.output
+    assert "resume=true" in result.output
+    assert file_bytes(earlier_run) == refusals.earlier_run_before  # .hydra/, train.log included
 
 
 @pytest.mark.slow
