@@ -14,7 +14,16 @@ import pytest
 import torch
 
 from tests.conftest import FAST_OVERRIDES
-from tests.subprocess_runs import RERUN, TRAIN, file_bytes, record, run_script, scalars
+from tests.subprocess_runs import (
+    RERUN,
+    TRAIN,
+    CliResult,
+    file_bytes,
+    record,
+    run_cli_cases,
+    run_script,
+    scalars,
+)
 from trainlab.run_record import write_record
 
 pytestmark = pytest.mark.slow
@@ -77,32 +86,47 @@ def test_two_runs_racing_for_one_folder_leave_one_whole_run(tmp_path: Path) -> N
     assert record(run_dir)["status"] == "completed"
 
 
-def test_resuming_a_completed_run_is_refused_and_changes_nothing(
-    completed_run: Path, tmp_path: Path
-) -> None:
-    run_dir = copy_of(completed_run, tmp_path / "run")
-    before = file_bytes(run_dir)
-    result = run_script(TRAIN, f"hydra.run.dir={run_dir}", "resume=true")
-    assert_refused(result, f"{run_dir} holds a completed run; there is nothing to resume")
-    assert "trainer.max_epochs=N with N above the recorded 1" in result.stderr
-    assert file_bytes(run_dir) == before
+# A resume that would change what the run recorded: (status the copy is given, overrides, what the
+# message must say). A completed run, or any run with a changed config.
+REFUSED_RESUMES = {
+    "completed": (None, (), ("holds a completed run; there is nothing to resume", "trainer.max_epochs=N with N above the recorded 1")),
+    "seed": ("interrupted", ("seed=7",), ("resume=true continues the run recorded in", "seed: recorded 42, requested 7")),
+    "lr": ("interrupted", ("optimizer.lr=0.5",), ("resume=true continues the run recorded in", "optimizer.lr: recorded 0.1, requested 0.5")),
+    "hidden sizes": ("interrupted", ("model.hidden_sizes=[8]",), ("resume=true continues the run recorded in", "model.hidden_sizes: recorded [64, 64], requested [8]")),
+}  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("override", "change"),
-    [
-        ("seed=7", "seed: recorded 42, requested 7"),
-        ("optimizer.lr=0.5", "optimizer.lr: recorded 0.1, requested 0.5"),
-        ("model.hidden_sizes=[8]", "model.hidden_sizes: recorded [64, 64], requested [8]"),
-    ],
-)
-def test_a_resume_that_changes_the_recorded_config_is_refused(
-    completed_run: Path, tmp_path: Path, override: str, change: str
+@pytest.fixture(scope="module")
+def refused_resumes(
+    completed_run: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[Path, dict[str, bytes], CliResult]]:
+    """Each of :data:`REFUSED_RESUMES` tried on its own copy of the run (all in one process):
+    the copy, its files before, the result."""
+    folder = tmp_path_factory.mktemp("refused")
+    copies = {
+        case: copy_of(completed_run, folder / case.replace(" ", "_"), status)
+        for case, (status, _, _) in REFUSED_RESUMES.items()
+    }
+    before = {case: file_bytes(run_dir) for case, run_dir in copies.items()}
+    results = run_cli_cases(
+        {
+            case: [f"hydra.run.dir={copies[case]}", "resume=true", *overrides]
+            for case, (_, overrides, _) in REFUSED_RESUMES.items()
+        },
+        folder / "cases",
+    )
+    return {case: (copies[case], before[case], results[case]) for case in REFUSED_RESUMES}
+
+
+@pytest.mark.parametrize("case", list(REFUSED_RESUMES))
+def test_a_resume_that_would_change_the_recorded_run_is_refused_and_changes_nothing(
+    refused_resumes: dict[str, tuple[Path, dict[str, bytes], CliResult]], case: str
 ) -> None:
-    run_dir = copy_of(completed_run, tmp_path / "run", status="interrupted")
-    before = file_bytes(run_dir)
-    result = run_script(TRAIN, f"hydra.run.dir={run_dir}", "resume=true", override)
-    assert_refused(result, "resume=true continues the run recorded in", change)
+    run_dir, before, result = refused_resumes[case]
+    assert result.exit_code == 2, result.output
+    assert "trainlab: error: " in result.output and "Traceback" not in result.output
+    for message in REFUSED_RESUMES[case][2]:
+        assert message in result.output, result.output
     assert file_bytes(run_dir) == before
 
 
