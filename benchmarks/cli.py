@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -57,6 +58,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--device", choices=("cpu", "cuda", "auto"), default="auto")
     parser.add_argument("--repeats", type=int, default=3, help="runs per path; medians reported")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help=(
+            "torch's intra-op threads (jobs: OMP_NUM_THREADS of each process); default: torch's. "
+            "On a machine shared with other work, 1 keeps OpenMP threads from waiting on each "
+            "other's time slices, which slows small steps tenfold at random"
+        ),
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument(
         "--work-dir", type=Path, help="keep every run's folder here (default: a temporary one)"
@@ -115,7 +125,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def check_values(args: argparse.Namespace) -> None:
     """Counts in range, known names; raises ValueError naming the option."""
-    for name in ("repeats", "batch_size", "samples", "steps", "job_samples", "job_epochs"):
+    for name in (
+        "repeats",
+        "threads",
+        "batch_size",
+        "samples",
+        "steps",
+        "job_samples",
+        "job_epochs",
+    ):
         value = getattr(args, name)
         if value is not None and value < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
@@ -229,6 +247,7 @@ def run_suite(args: argparse.Namespace) -> tuple[str, dict[str, Any], bool]:
         workload_from(args),
         window_from(args),
         args.work_dir,
+        args.threads,
     )
     return format_jobs_table(report), report.as_dict(), not report.metrics_mismatches
 
@@ -237,6 +256,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the suite, print its table and JSON; 0, or 1 when a job's metrics changed."""
     args = parse_args(argv)
     _quiet_lightning()
+    if args.threads is not None:
+        import torch
+
+        torch.set_num_threads(args.threads)
     try:
         table, result, checks_held = run_suite(args)
     except ValueError as error:
@@ -245,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RuntimeError as error:  # a probe of the jobs suite exited with the wrong code
         print(f"benchmark: error: {error}", file=sys.stderr)
         return 1
+    # What else ran on the machine meanwhile, to judge the spread by.
+    result["environment"]["load_average_after"] = list(os.getloadavg())
     print(table)
     print(json.dumps(result, indent=2))
     if args.json is not None:

@@ -22,6 +22,8 @@ jobs of one process shows up here.
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -55,6 +57,13 @@ class Probe:
         extra = [f"{self.output_key}={output}"] if self.output_key else []
         return [sys.executable, *self.arguments, *extra]
 
+    def shown(self) -> str:
+        """The command as typed from the repository root (``WORK``: the suite's folder, ``R``: the repeat)."""
+        root = f"{PROJECT_ROOT}/"
+        arguments = [argument.removeprefix(root) for argument in self.arguments]
+        extra = [f"{self.output_key}=WORK/{self.name}-R"] if self.output_key else []
+        return shlex.join(["python", *arguments, *extra])
+
 
 def seeds(count: int) -> str:
     """``seed=0,1,…,count-1`` as a sweep override."""
@@ -85,12 +94,22 @@ def probes(sweep: JobSweep, groups: Sequence[str]) -> list[Probe]:
     return [probe for group in groups for probe in by_group[group]]
 
 
-def run_probe(probe: Probe, output: Path, cwd: Path) -> float:
-    """Run ``probe`` to completion; its wall seconds. A wrong exit code is an error."""
+def run_probe(probe: Probe, output: Path, cwd: Path, threads: int | None = None) -> float:
+    """Run ``probe`` to completion (with ``threads`` OpenMP threads if given); its wall seconds.
+
+    A wrong exit code is an error.
+    """
     command = probe.command(output)
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)} if threads else None
     started = time.perf_counter()
     result = subprocess.run(
-        command, cwd=cwd, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, check=False
+        command,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=PROBE_TIMEOUT_S,
+        check=False,
     )
     seconds = time.perf_counter() - started
     if result.returncode != probe.exit_code:
@@ -143,6 +162,7 @@ def measure_jobs(
     step_workload: Workload,
     window: StepWindow,
     work_dir: Path | None = None,
+    threads: int | None = None,
 ) -> JobsReport:
     """Time every probe ``repeats`` times, interleaved; derive the cost of an extra job."""
     timed = probes(sweep, groups)
@@ -153,13 +173,9 @@ def measure_jobs(
         root.mkdir(parents=True, exist_ok=True)
         by_name = {probe.name: probe for probe in timed}
         for repeat, name in interleaved(list(by_name), repeats):
-            seconds[name].append(run_probe(by_name[name], root / f"{name}-{repeat}", root))
-        report.probes = [
-            ProbeResult(
-                p.name, " ".join(p.command(root / f"{p.name}-0")), Spread.of(seconds[p.name])
-            )
-            for p in timed
-        ]
+            output = root / f"{name}-{repeat}"
+            seconds[name].append(run_probe(by_name[name], output, root, threads))
+        report.probes = [ProbeResult(p.name, p.shown(), Spread.of(seconds[p.name])) for p in timed]
         medians = {name: Spread.of(values).median for name, values in seconds.items()}
         if "imports" in medians and "default_job" in medians:
             report.imports_share_of_default_job = medians["imports"] / medians["default_job"]

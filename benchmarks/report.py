@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import statistics
 from collections.abc import Iterator, Sequence
@@ -65,8 +66,6 @@ def ratio_columns(paths: Sequence[str]) -> list[str]:
 
 def environment() -> dict[str, Any]:
     """Versions and hardware, so a number can be traced to the machine that produced it."""
-    import os
-
     import lightning
     import torch
 
@@ -78,6 +77,7 @@ def environment() -> dict[str, Any]:
         "processor": platform.processor() or platform.machine(),
         "cpus": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
+        "load_average_before": list(os.getloadavg()),
     }
     if torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name()

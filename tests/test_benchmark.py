@@ -72,6 +72,7 @@ def test_every_step_path_trains_the_same_weights(model: str, tmp_path: Path) -> 
     assert all(torch.equal(p, s) for p, s in zip(initial, start, strict=True))
 
 
+@pytest.mark.filterwarnings("ignore:data.check_integrity=false")  # our own CIFAR-format files
 @pytest.mark.parametrize("model", ["mlp", "cifar_cnn"])
 def test_every_epoch_path_trains_the_same_weights_and_the_hand_loop_does_the_runs_work(
     model: str, tmp_path: Path
