@@ -191,7 +191,7 @@ def measure_jobs(
             report.steps_per_job = max(
                 r["global_step"] for runs in records.values() for r in runs.values()
             )
-            report.step_ms = trainlab_step_seconds(step_workload, window, repeats).scaled(1000)
+            report.step_ms = trainlab_step_ms(step_workload, window, repeats)
             report.training_s_per_job = report.steps_per_job * report.step_ms.median / 1000
             report.beyond_training_s_per_job = report.extra_job_s.median - report.training_s_per_job
     return report
@@ -233,12 +233,11 @@ def compare_metrics(
     return compared, mismatches
 
 
-def trainlab_step_seconds(workload: Workload, window: StepWindow, repeats: int) -> Spread:
-    """trainlab's steady seconds per training step on ``workload`` (the steps suite's figure)."""
+def trainlab_step_ms(workload: Workload, window: StepWindow, repeats: int) -> Spread:
+    """trainlab's steady milliseconds per training step on ``workload`` (the steps suite's)."""
     from benchmarks.steps import measure_steps
 
-    report = measure_steps(workload, window, [TRAINLAB], repeats, environment={})
-    return report.paths[0].ms_per_step.scaled(1 / 1000)
+    return measure_steps(workload, window, [TRAINLAB], repeats, environment={}).paths[0].ms_per_step
 
 
 def format_jobs_table(report: JobsReport) -> str:
