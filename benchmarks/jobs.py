@@ -9,14 +9,15 @@ interleaved over the repeats:
   trained); both must stay fast;
 - ``default_job``: ``train.py`` as shipped;
 - ``single_job``: one tiny job alone (see :class:`~benchmarks.settings.JobSweep`);
-- ``sweep_<N>`` and ``sweep_<M>``: ``train.py -m seed=0,…`` sweeps of N and M tiny jobs.
+- ``sweep_<N>`` and ``sweep_<M>``: ``train.py -m seed=…`` sweeps of N and M tiny jobs, the small
+  one of the large one's last N seeds.
 
 An extra job costs ``(sweep_M - sweep_N) / (M - N)``, paired within each repeat. Beside it: the
 job's training steps (``global_step`` in its ``run.json``) times trainlab's steady per-step time
 on the same model and batch, measured in this process by the steps suite; the rest is what a
 job costs beyond its own steps. Every job's final metrics must be identical wherever its seed
-ran (alone, in the small sweep, last in the large one): a cut that leaks state between the
-jobs of one process shows up here.
+ran (alone or early in the small sweep, later in the large one, in every repeat): a cut that
+leaks state between the jobs of one process shows up here.
 """
 
 from __future__ import annotations
@@ -65,9 +66,9 @@ class Probe:
         return shlex.join(["python", *arguments, *extra])
 
 
-def seeds(count: int) -> str:
-    """``seed=0,1,…,count-1`` as a sweep override."""
-    return "seed=" + ",".join(str(seed) for seed in range(count))
+def seeds(first: int, stop: int) -> str:
+    """``seed=first,…,stop-1`` as a sweep override."""
+    return "seed=" + ",".join(str(seed) for seed in range(first, stop))
 
 
 def probes(sweep: JobSweep, groups: Sequence[str]) -> list[Probe]:
@@ -87,7 +88,12 @@ def probes(sweep: JobSweep, groups: Sequence[str]) -> list[Probe]:
             )
         ],
         "sweeps": [
-            Probe(f"sweep_{count}", (train, "-m", *tiny, seeds(count)), 0, "hydra.sweep.dir")
+            Probe(
+                f"sweep_{count}",
+                (train, "-m", *tiny, seeds(sweep.more_jobs - count, sweep.more_jobs)),
+                0,
+                "hydra.sweep.dir",
+            )
             for count in (sweep.jobs, sweep.more_jobs)
         ],
     }

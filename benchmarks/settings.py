@@ -90,9 +90,10 @@ class StepWindow:
 class JobSweep:
     """The jobs suite's tiny jobs: the default job with ``samples`` examples for ``epochs``.
 
-    Two sweeps of seed replicates, ``seed=0..jobs-1`` and ``seed=0..more_jobs-1``, time what
-    each extra job costs; the single job runs seed ``more_jobs - 1`` alone, to compare with the
-    same job run last in a sweep.
+    Two sweeps of seed replicates time what each extra job costs: ``seed=0..more_jobs-1`` and
+    its last ``jobs`` seeds, so each job of the small sweep runs again later in the large one;
+    the single job runs seed ``more_jobs - 1`` alone. Each job must end on the same metrics
+    wherever it ran.
     """
 
     jobs: int = 2
