@@ -81,7 +81,7 @@ def fit_hand_loop_epochs(
             detached = loss.detach()
             if logging_step:
                 lr = optimizer.param_groups[0]["lr"]
-                write(writer, {"train/loss_step": detached, "train/lr": lr, "epoch": epoch}, step)
+                write(writer, {"train/loss_step": detached, "train/lr": lr}, step)
             loss_sum += detached * len(inputs)
             outputs.append((output.detach(), targets))
             step += 1

@@ -36,11 +36,8 @@ TINY_STEPS = {
     "mlp": Workload(device="cpu", model="mlp", batch_size=16, samples=80),
     "cifar_cnn": Workload(device="cpu", model="cifar_cnn", batch_size=16, samples=40),
 }
-# Two epochs of equal batches: MLP 120 training examples in 15 batches of 8 (logging steps 9,
-# 19, 29), 80 validation examples; CNN 90 training images in 6 batches of 15, 10 validation
-# images. Equal batches because torchmetrics' MeanMetric(nan_strategy="disable") drops its
-# weights (Lightning-AI/torchmetrics#3434): trainlab's train/loss_epoch is then the plain mean of
-# the batch losses, which equals the hand loop's mean over examples only when batches are equal.
+# Two epochs: MLP 120 training examples in 15 batches of 8 (logging steps 9, 19, 29), 80
+# validation examples; CNN 90 training images in 6 batches of 15, 10 validation images.
 TINY_EPOCHS = {
     "mlp": Workload(device="cpu", model="mlp", batch_size=8, samples=200),
     "cifar_cnn": Workload(device="cpu", model="cifar_cnn", batch_size=15, samples=100),

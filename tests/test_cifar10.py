@@ -337,7 +337,7 @@ def test_true_precision_gets_inputs_in_its_dtype(data_dir: Path, tmp_path: Path)
         data_dir, tmp_path, "trainer.precision=64-true", "trainer.limit_train_batches=2"
     )
     assert batches.inputs["train"].dtype == torch.float64
-    assert torch.isfinite(trainer.callback_metrics["train/loss_step"])
+    assert torch.isfinite(trainer.callback_metrics["train/loss_epoch"])
 
 
 @pytest.mark.gpu
@@ -362,4 +362,4 @@ def test_gpu_keeps_the_data_on_the_device_and_trains_in_bf16(
     trainer.fit(parts.module, datamodule=dm)
     images, labels = dm.splits["train"]
     assert images.is_cuda and labels.is_cuda and images.dtype == torch.uint8
-    assert torch.isfinite(trainer.callback_metrics["train/loss_step"])
+    assert torch.isfinite(trainer.callback_metrics["train/loss_epoch"])

@@ -67,6 +67,9 @@ def test_epoch_train_metrics_cover_every_training_example(tmp_path: Path) -> Non
     f1 = MulticlassF1Score(num_classes=3, average="macro")(logits, targets)
     assert series["train/acc"][0][1] == pytest.approx(float(accuracy), abs=1e-7)
     assert series["train/f1"][0][1] == pytest.approx(float(f1), abs=1e-7)
+    # The epoch's loss weighs each batch by its size (the last of 240 examples holds 48).
+    whole_split_loss = module.loss(logits, targets)
+    assert series["train/loss_epoch"][0][1] == pytest.approx(float(whole_split_loss), abs=1e-6)
 
 
 def test_validation_and_test_metrics_cover_every_example_of_their_split(tmp_path: Path) -> None:

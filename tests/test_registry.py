@@ -75,9 +75,14 @@ def test_every_registered_option_has_one_yaml_and_every_yaml_names_one(group: st
     registry = REGISTRIES[group]
     named = {}
     for path in (CONFIG_DIR / group).glob("*.yaml"):
-        name = (yaml.safe_load(path.read_text()) or {}).get("name")
-        if name not in (None, "none"):
-            named[path.stem] = name
+        content = yaml.safe_load(path.read_text()) or {}
+        # Loggers are keyed by name, so that several can be chosen at once (logger=[a,b]).
+        names = (
+            [k for k in content if k != "defaults"] if group == "logger" else [content.get("name")]
+        )
+        for name in names:
+            if name not in (None, "none"):
+                named[path.stem] = name
     assert all(name in registry for name in named.values()), named
     assert set(registry.names()) <= set(named.values())
     for option, name in named.items():  # an option is the entry's name or one of its aliases

@@ -10,17 +10,20 @@ import sys
 import time
 from pathlib import Path
 
+import lightning as L
 import numpy as np
 import pytest
 import torch
 from omegaconf import OmegaConf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from tests.conftest import compose_config, planned
+from tests.conftest import built, compose_config, planned, train
 from tests.subprocess_runs import RERUN, TRAIN, record, run_script, scalars
 from trainlab.callbacks import GlobalRNGState
 from trainlab.checkpoint_io import AtomicCheckpointIO
 from trainlab.errors import ConfigError
+from trainlab.execute import fit_and_test
+from trainlab.outcome import Ending
 from trainlab.run_record import write_record
 
 # 900 training samples in batches of 16: 57 steps per epoch, a few seconds per epoch.
@@ -136,3 +139,40 @@ def test_sigterm_is_recorded_as_interrupted_and_the_run_resumes(tmp_path: Path) 
     assert run_script(RERUN, str(run_dir), "--resume").returncode == 0
     assert record(run_dir)["status"] == "completed"
     assert record(run_dir)["global_step"] == 3 * 57
+
+
+class _PressCtrlCAtStep(L.Callback):
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_train_batch_end(self, trainer: L.Trainer, *args: object) -> None:
+        if trainer.global_step == self.step:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        ("scheduler=step", "scheduler.step_size=1", "scheduler.gamma=0.5"),  # stepped per epoch
+        ("scheduler=cosine", "trainer.gradient_clip_val=0.05"),  # stepped per batch; clipped
+    ],
+)
+def test_a_stopped_run_with_a_schedule_resumes_to_the_same_numbers(
+    schedule: tuple[str, ...], tmp_path: Path
+) -> None:
+    overrides = ("trainer.max_epochs=3", "optimizer=sgd_momentum", *schedule)
+    whole = train(compose_config(*overrides), tmp_path / "whole")
+    run_plan = planned(*overrides, run_dir=tmp_path / "stopped")
+    parts = built(run_plan)
+    parts.trainer.callbacks.append(_PressCtrlCAtStep(6))  # mid second epoch (4 steps each)
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        assert fit_and_test(run_plan, parts).ending is Ending.CTRL_C
+    finally:
+        signal.signal(signal.SIGINT, handler)
+    last = torch.load(tmp_path / "stopped" / "checkpoints" / "last.ckpt", weights_only=False)
+    assert (record(tmp_path / "stopped")["global_step"], last["global_step"]) == (6, 4)
+    resumed = train(compose_config("resume=true"), tmp_path / "stopped")
+    assert len(record(tmp_path / "stopped")["resumed_at"]) == 1
+    assert resumed == whole
+    assert scalars(tmp_path / "stopped") == scalars(tmp_path / "whole")

@@ -81,3 +81,19 @@ def test_regression_metrics_and_same_seed_same_numbers(tmp_path: Path) -> None:
         tmp_path / "c",
     )
     assert third["val/loss"] != first["val/loss"]
+
+
+def test_gradients_are_clipped_to_the_configured_norm(tmp_path: Path) -> None:
+    parts = built(
+        planned(
+            "optimizer.lr=1.0", "trainer.gradient_clip_val=0.001", "trainer.max_steps=1",
+            "logger=none", "checkpoint.enabled=false", "run_test=false", run_dir=tmp_path,
+        )
+    )  # fmt: skip
+    before = [p.detach().clone() for p in parts.module.parameters()]
+    parts.trainer.fit(parts.module, datamodule=parts.datamodule)
+    moved = torch.cat(
+        [(p.detach() - b).flatten() for p, b in zip(parts.module.parameters(), before, strict=True)]
+    )
+    # One SGD step of lr 1 moves the weights by exactly the clipped gradient: norm 0.001.
+    assert moved.norm().item() == pytest.approx(0.001, rel=1e-3)

@@ -9,6 +9,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from tests.conftest import FAST_OVERRIDES
 from tests.subprocess_runs import TRAIN, record, run_script, run_sweep
+from trainlab.config.search_path import recorded_search_path
 
 
 def run_train(*args: str) -> subprocess.CompletedProcess[str]:
@@ -95,21 +96,29 @@ class LogCosh(nn.Module):
 '''
 
 
+def train_with_user_loss(project: Path, loss: str, module: str) -> subprocess.CompletedProcess[str]:
+    """Train ``loss=<loss>`` from ``project``, a folder holding ``my_losses.py`` (``module``)
+    and ``conf/loss/<loss>.yaml``, into ``project/run``."""
+    (project / "my_losses.py").write_text(module)
+    (project / "conf" / "loss").mkdir(parents=True)
+    (project / "conf" / "loss" / f"{loss}.yaml").write_text(f"name: {loss}\n")
+    return run_script(
+        TRAIN, *FAST_OVERRIDES, "data=regression", f"loss={loss}", "imports=[my_losses]",
+        f"hydra.searchpath=[file://{project / 'conf'}]", f"hydra.run.dir={project / 'run'}",
+        cwd=project,
+    )  # fmt: skip
+
+
 def test_a_loss_registered_in_the_users_own_module_trains_from_the_command_line(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "my_losses.py").write_text(USER_LOSS)
-    (tmp_path / "conf" / "loss").mkdir(parents=True)
-    (tmp_path / "conf" / "loss" / "log_cosh.yaml").write_text("name: log_cosh\n")
     run_dir = tmp_path / "run"
-    result = run_script(
-        TRAIN, *FAST_OVERRIDES, "data=regression", "loss=log_cosh", "imports=[my_losses]",
-        f"hydra.searchpath=[file://{tmp_path / 'conf'}]", f"hydra.run.dir={run_dir}",
-        cwd=tmp_path,
-    )  # fmt: skip
+    result = train_with_user_loss(tmp_path, "log_cosh", USER_LOSS)
     assert result.returncode == 0, result.stderr
     saved = record(run_dir)
     assert saved["status"] == "completed"
+    # A rerun searches the same folder again, wherever it is started from.
+    assert recorded_search_path(run_dir) == [f"hydra.searchpath=['file://{tmp_path / 'conf'}']"]
     final = saved["final_metrics"]
     # log cosh d lies between d²/2 - d⁴/12 and d²/2: the logged loss is the user's, not mse.
     assert 0.3 * final["val/mse"] < final["val/loss"] <= 0.5 * final["val/mse"] + 1e-6
@@ -133,15 +142,8 @@ class PerExample(nn.Module):
 
 
 def test_the_plans_dry_step_refuses_what_no_constructor_checks(tmp_path: Path) -> None:
-    (tmp_path / "my_losses.py").write_text(PER_EXAMPLE_LOSS)
-    (tmp_path / "conf" / "loss").mkdir(parents=True)
-    (tmp_path / "conf" / "loss" / "per_example.yaml").write_text("name: per_example\n")
     run_dir = tmp_path / "run"
-    result = run_script(
-        TRAIN, *FAST_OVERRIDES, "data=regression", "loss=per_example", "imports=[my_losses]",
-        f"hydra.searchpath=[file://{tmp_path / 'conf'}]", f"hydra.run.dir={run_dir}",
-        cwd=tmp_path,
-    )  # fmt: skip
+    result = train_with_user_loss(tmp_path, "per_example", PER_EXAMPLE_LOSS)
     assert result.returncode == 2, result.stderr
     assert (
         "trainlab: error: loss=per_example returns a (4,) tensor, not one number per batch"

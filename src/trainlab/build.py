@@ -1,4 +1,4 @@
-"""Build a run's Lightning objects from its plan: datamodule, module, logger, callbacks, Trainer.
+"""Build a run's Lightning objects from its plan: datamodule, module, loggers, callbacks, Trainer.
 
 Nothing here checks the config: :func:`trainlab.plan.plan` did, once.
 """
@@ -9,7 +9,6 @@ import sys
 from dataclasses import dataclass
 
 import lightning as L
-from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.loggers import Logger
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 
@@ -18,7 +17,7 @@ from trainlab.callbacks import (
     DivergenceDetector,
     GlobalRNGState,
     GradientNormLogger,
-    InterruptCheckpoint,
+    RunCheckpoint,
     SyncedSigterm,
     WeightHistogramLogger,
 )
@@ -27,10 +26,12 @@ from trainlab.components import make_loss, make_model
 from trainlab.data.datamodule import InMemoryDataModule
 from trainlab.distributed import check_launch, cluster_plugins
 from trainlab.errors import ConfigError
+from trainlab.log_writer import FIGURE, HISTOGRAM, TEXT, LogWriter
 from trainlab.loggers import LOGGERS
 from trainlab.losses import loss_spec
 from trainlab.module import TrainLabModule
 from trainlab.plan import RunPlan
+from trainlab.tasks import Task
 
 
 @dataclass
@@ -66,27 +67,45 @@ def build_module(plan: RunPlan) -> TrainLabModule:
         optimizer=plan.optimizer,
         scheduler=plan.scheduler,
         class_names=plan.data.class_names,
+        gradient_clip_val=plan.settings.trainer.gradient_clip_val,
     )
 
 
-def build_logger(plan: RunPlan) -> Logger | None:
-    """The plan's logger writing into the run directory, or None when logging is off.
+def build_loggers(plan: RunPlan) -> list[Logger]:
+    """The plan's loggers writing into the run directory (none when logging is off).
 
-    When resuming, the logger purges what the killed run wrote at or after the checkpoint's step,
-    so the resumed curves have no duplicate steps.
+    When resuming, each logger purges what the killed run wrote at or after the checkpoint's
+    step, so the resumed curves have no duplicate steps.
     """
-    if plan.logger is None:
-        return None
     purge_step = plan.resume.global_step if plan.resume is not None else None
-    return LOGGERS.build(
-        plan.logger.name, save_dir=str(plan.run_dir), purge_step=purge_step, **plan.logger.params
-    )
+    return [
+        LOGGERS.build(
+            choice.name, save_dir=str(plan.run_dir), purge_step=purge_step, **choice.params
+        )
+        for choice in plan.loggers
+    ]
+
+
+def planned_writes(plan: RunPlan) -> set[str]:
+    """What the run writes to its loggers besides metrics and hyperparameters."""
+    settings = plan.settings
+    writes = {TEXT}  # the resolved config, when the run ends
+    if (
+        settings.grad_norms.histograms
+        or settings.histograms.weights
+        or settings.histograms.activations
+    ):
+        writes.add(HISTOGRAM)
+    if plan.data.task is Task.MULTICLASS and settings.run_test:
+        writes.add(FIGURE)  # the test split's confusion matrix
+    return writes
 
 
 def build_callbacks(plan: RunPlan) -> list[L.Callback]:
-    """Divergence checks, RNG states, gradient norms, histograms, checkpoints (also on SIGTERM)."""
+    """Divergence checks, gradient norms, histograms, checkpoints (with RNG states; also on
+    SIGTERM): only those the run uses, since every callback costs each step its hook calls."""
     settings = plan.settings
-    callbacks: list[L.Callback] = [DivergenceDetector(), GlobalRNGState(), SyncedSigterm()]
+    callbacks: list[L.Callback] = [DivergenceDetector()]
     if settings.grad_norms.enabled:
         callbacks.append(
             GradientNormLogger(
@@ -98,39 +117,27 @@ def build_callbacks(plan: RunPlan) -> list[L.Callback]:
     if settings.histograms.activations:
         callbacks.append(ActivationHistogramLogger())
     if settings.checkpoint.enabled:
-        checkpoints = plan.run_dir / "checkpoints"
-        callbacks.append(
-            ModelCheckpoint(
-                dirpath=checkpoints,
-                filename="best",
-                monitor=settings.monitor,
-                mode=settings.monitor_mode,
-                save_last=True,
-                save_top_k=1,
-                auto_insert_metric_name=False,
-                # A run folder copied or moved elsewhere resumes into its own last.ckpt and
-                # best.ckpt, never into last-v1.ckpt beside a stale last.ckpt.
-                enable_version_counter=False,
-            )
-        )
-        callbacks.append(InterruptCheckpoint(checkpoints / "last.ckpt"))
+        folder = plan.run_dir / "checkpoints"
+        callbacks.append(RunCheckpoint(folder, settings.monitor, settings.monitor_mode))
+        callbacks.append(GlobalRNGState())
     return callbacks
 
 
 def build_trainer(plan: RunPlan) -> L.Trainer:
-    """``lightning.Trainer`` from the plan's trainer section with trainlab's logger and callbacks.
+    """``lightning.Trainer`` from the plan's trainer section with trainlab's loggers and callbacks.
 
     Refuses (ConfigError) a launch that cannot work, e.g. ``-m`` with ``trainer=ddp``.
     """
     kwargs = vars(plan.settings.trainer).copy()
+    # The module clips (it optimises manually, and Lightning clips only automatic optimisation).
+    del kwargs["gradient_clip_val"]
     if kwargs["enable_progress_bar"] is None:
         kwargs["enable_progress_bar"] = sys.stderr.isatty()
-    logger = build_logger(plan)
     try:
         trainer = L.Trainer(
             **kwargs,
             default_root_dir=str(plan.run_dir),
-            logger=logger if logger is not None else False,
+            logger=build_loggers(plan) or False,
             callbacks=build_callbacks(plan),
             # Otherwise Lightning adds its own ModelCheckpoint when checkpoint.enabled is false.
             enable_checkpointing=plan.settings.checkpoint.enabled,
@@ -140,4 +147,7 @@ def build_trainer(plan: RunPlan) -> L.Trainer:
         # Arguments Lightning alone knows (strategy names, device counts), before anything ran.
         raise ConfigError(f"trainer: {error}") from None
     check_launch(trainer)
+    if trainer.world_size > 1:  # DDP: every rank must stop at the same step on SIGTERM
+        trainer.callbacks.append(SyncedSigterm())
+    LogWriter.attach(trainer, planned_writes(plan))
     return trainer

@@ -14,7 +14,7 @@ import lightning as L
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from trainlab.build import RunParts, build
-from trainlab.callbacks import InterruptCheckpoint
+from trainlab.callbacks import RunCheckpoint
 from trainlab.errors import ConfigError, DivergedError, RunInterrupted
 from trainlab.outcome import Ending, Outcome
 from trainlab.plan import RunPlan
@@ -108,6 +108,6 @@ def _ending(plan: RunPlan, trainer: L.Trainer, error: BaseException) -> Outcome:
 
 
 def _saved(trainer: L.Trainer) -> Path | None:
-    """The checkpoint :class:`InterruptCheckpoint` wrote when the fit stopped, or None."""
-    paths = [c.path for c in trainer.callbacks if isinstance(c, InterruptCheckpoint)]
+    """The ``last.ckpt`` of :class:`RunCheckpoint` when the fit stopped, or None."""
+    paths = [c.last_path for c in trainer.callbacks if isinstance(c, RunCheckpoint)]
     return next((path for path in paths if path.is_file()), None)

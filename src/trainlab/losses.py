@@ -109,6 +109,15 @@ class LossTaskMismatchError(ConfigError):
     """A loss that does not support the data's task."""
 
 
+# The loss a run trains with when neither its data config nor the command line names one (a CSV
+# file's task is known only once the file is read).
+NATURAL_LOSSES = {
+    Task.REGRESSION: "mse",
+    Task.BINARY: "bce_with_logits",
+    Task.MULTICLASS: "cross_entropy",
+}
+
+
 def check_loss_fits(name: str, task: Task) -> None:
     """Refuse a loss that does not support ``task``, naming the losses that do."""
     spec = loss_spec(name)

@@ -12,6 +12,7 @@ checking again.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 from collections.abc import Callable, Collection, Sequence
@@ -38,11 +39,12 @@ from trainlab.config.ranges import check_allowed
 from trainlab.config.schema import TrainConfig, TrainerConfig
 from trainlab.data.source import DataSource
 from trainlab.errors import ConfigError
-from trainlab.loggers import LOGGERS
-from trainlab.losses import LOSSES, check_loss_fits, loss_spec
+from trainlab.loggers import LOGGERS, LoggerSpec
+from trainlab.losses import LOSSES, NATURAL_LOSSES, check_loss_fits, loss_spec
 from trainlab.metrics import monitorable_metrics
 from trainlab.optimizers import OPTIMIZERS, SCHEDULERS
 from trainlab.output_transforms import LossAdapter
+from trainlab.paths import CONFIG_DIR
 from trainlab.ranks import launch_rank, slurm_requeued
 from trainlab.registry import Registry, UnknownNameError
 from trainlab.resume import ResumePoint, resume_point
@@ -54,6 +56,7 @@ from trainlab.run_dir import (
     recorded_config,
     rerun_command,
 )
+from trainlab.tasks import Task
 
 T = TypeVar("T")
 
@@ -92,7 +95,7 @@ class RunPlan:
     loss: Choice
     optimizer: Choice
     scheduler: Choice | None
-    logger: Choice | None
+    loggers: tuple[Choice, ...]
     resume: ResumePoint | None
     first_process: bool
     # Keys a resume raised on purpose (trainer.max_epochs): recorded value → new value.
@@ -131,16 +134,14 @@ def plan(cfg: DictConfig, run_dir: Path, overrides: Sequence[str] = ()) -> RunPl
             "trainlab.data.DataSource (see trainlab.data.source for the contract)"
         )
     activation = registry_choice("activation", ACTIVATIONS, cfg.activation)
+    if cfg.get("loss") is None:
+        cfg = with_natural_loss(cfg, data.task)
     loss = registry_choice("loss", LOSSES, cfg.loss)
     check_loss_fits(loss.name, data.task)
     model = typed_target("model", cfg.model, MODEL_INJECTED)
     optimizer = optimizer_choice(cfg.optimizer)
     scheduler = scheduler_choice(cfg.get("scheduler"))
-    logger = (
-        registry_choice("logger", LOGGERS, cfg.logger, injected=LOGGER_INJECTED)
-        if cfg.get("logger")
-        else None
-    )
+    loggers = logger_choices(cfg.get("logger"))
     check_trainer(settings.trainer)
     check_monitor(settings.monitor, data)
     dry_step(data, model, activation, loss, optimizer, scheduler)
@@ -154,11 +155,21 @@ def plan(cfg: DictConfig, run_dir: Path, overrides: Sequence[str] = ()) -> RunPl
         loss=loss,
         optimizer=optimizer,
         scheduler=scheduler,
-        logger=logger,
+        loggers=loggers,
         resume=resume,
         first_process=first_process,
         extensions=extensions,
     )
+
+
+def with_natural_loss(cfg: DictConfig, task: Task) -> DictConfig:
+    """``cfg`` with the loss section ``loss=<the task's natural loss>`` would have composed.
+
+    For data whose task is known only from the data (``data=csv``); the run records this loss.
+    """
+    cfg = cfg.copy()
+    cfg.loss = OmegaConf.load(CONFIG_DIR / "loss" / f"{NATURAL_LOSSES[task]}.yaml")
+    return cfg
 
 
 def typed_settings(cfg: DictConfig) -> TrainConfig:
@@ -276,6 +287,40 @@ def registry_choice(
     typed = check_params(section, entry.factory, params, injected=injected)
     check_allowed(section, typed)
     return Choice(entry.name, typed)
+
+
+def logger_choices(cfg: DictConfig | None) -> tuple[Choice, ...]:
+    """The ``logger`` section, one entry per logger (``logger.csv``, ...), each typed.
+
+    A logger that needs an optional package (``mlflow``) names the extra that installs it. A
+    config recorded before loggers were keyed by name (``{name: tensorboard, flush_secs: 120}``,
+    read back by a resume) still names its one logger.
+    """
+    if cfg is not None and "name" in cfg:
+        cfg = OmegaConf.create({str(cfg.name): {k: v for k, v in cfg.items() if k != "name"}})
+    choices = []
+    for name, params in (cfg or {}).items():
+        section = f"logger.{name}"
+        if not isinstance(params, DictConfig):
+            raise ConfigError(
+                f"{section} must be a mapping of the logger's arguments, got {params!r}; choose "
+                f"loggers by name: logger=csv, logger=[tensorboard,csv] ({', '.join(LOGGERS.names())})"
+            )
+        try:
+            entry = LOGGERS.get(str(name))
+        except UnknownNameError as error:
+            raise ConfigError(f"logger: {error}") from None
+        needs = entry.info or LoggerSpec()  # a user's logger registered without one
+        if needs.module is not None and importlib.util.find_spec(needs.module) is None:
+            raise ConfigError(
+                f"logger={entry.name} needs the {needs.module} package: pip install "
+                f"'trainlab[{needs.extra}]'"
+            )
+        params = OmegaConf.to_container(params, resolve=True)
+        choices.append(
+            Choice(entry.name, check_params(section, entry.factory, params, LOGGER_INJECTED))
+        )
+    return tuple(choices)
 
 
 def optimizer_choice(cfg: DictConfig) -> Choice:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import math
 import subprocess
-import sys
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-from trainlab.paths import PROJECT_ROOT
+from trainlab.config.search_path import recorded_search_path
+from trainlab.entry_points import command_argv
 from trainlab.run_dir import read_record, recorded_overrides
 
-TRAIN_SCRIPT = PROJECT_ROOT / "scripts" / "train.py"
 RERUN_ROOT = Path("outputs") / "reruns"
 
 
@@ -29,13 +28,21 @@ def new_run_dir() -> Path:
 
 
 def run_train(overrides: list[str]) -> int:
-    """Run ``scripts/train.py`` with ``overrides`` in a subprocess; its exit code."""
-    return subprocess.run([sys.executable, str(TRAIN_SCRIPT), *overrides], check=False).returncode
+    """Run the training command with ``overrides`` in a subprocess; its exit code.
+
+    The same installation's command: the checkout's ``scripts/train.py`` when this process came
+    from the checkout's scripts, else the installed package's ``trainlab.cli.train``.
+    """
+    return subprocess.run([*command_argv("train"), *overrides], check=False).returncode
 
 
 def rerun(run_dir: Path, into: Path) -> int:
-    """Train ``run_dir``'s configuration again in ``into``; the training's exit code."""
-    return run_train([*rerun_overrides(run_dir), run_dir_override(into)])
+    """Train ``run_dir``'s configuration again in ``into``; the training's exit code.
+
+    The run's extra config folders (the user's project's ``conf/``) are searched again.
+    """
+    overrides = [*rerun_overrides(run_dir), *recorded_search_path(run_dir)]
+    return run_train([*overrides, run_dir_override(into)])
 
 
 def resume(run_dir: Path) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import shlex
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,8 +46,14 @@ class RunDirBusy(ConfigError):
 
 
 def rerun_command(run_dir: Path, resume: bool = False) -> str:
-    """The command that reruns (or, with ``resume``, continues) ``run_dir``'s run, quoted."""
-    return f"python scripts/rerun.py {shlex.quote(str(run_dir))}" + (" --resume" if resume else "")
+    """The command that reruns (or, with ``resume``, continues) ``run_dir``'s run, quoted.
+
+    It names the command the way this process was started (``python scripts/rerun.py`` from a
+    checkout's scripts, else ``trainlab-rerun``).
+    """
+    from trainlab.entry_points import command_hint
+
+    return command_hint("rerun", str(run_dir), *(["--resume"] if resume else []))
 
 
 def record_path(run_dir: Path) -> Path:

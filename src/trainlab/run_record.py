@@ -7,6 +7,7 @@ Free of Lightning, so a sweep can record a job refused for bad input without imp
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -24,7 +25,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from trainlab.errors import ConfigError
-from trainlab.paths import PROJECT_ROOT
+from trainlab.paths import FROM_CHECKOUT, PROJECT_ROOT
 from trainlab.run_dir import (
     HYDRA_DIR,
     RunStatus,
@@ -86,6 +87,7 @@ def write_config_files(run_dir: Path, cfg: DictConfig) -> None:
         (folder / name).write_text(OmegaConf.to_yaml(content))
 
 
+@functools.cache  # a sweep's jobs share the process: ask once
 def environment() -> dict[str, Any]:
     """Versions of Python and the libraries that decide a run's numbers, and the device used."""
     info: dict[str, Any] = {
@@ -101,8 +103,14 @@ def environment() -> dict[str, Any]:
     return info
 
 
-def git_state(root: Path = PROJECT_ROOT) -> dict[str, Any]:
-    """The project's commit and whether its tree had uncommitted changes; nulls without git."""
+@functools.cache  # two git subprocesses: once per process, not per sweep job
+def git_state(root: Path | None = None) -> dict[str, Any]:
+    """The project's commit and whether its tree had uncommitted changes; nulls without git.
+
+    The project is trainlab's checkout when it runs from one; an installed trainlab records the
+    working directory's repository, the user's project that holds their own code.
+    """
+    root = root or (PROJECT_ROOT if FROM_CHECKOUT else Path.cwd())
     try:
         commit = _git(root, "rev-parse", "HEAD")
         dirty = bool(_git(root, "status", "--porcelain", "--untracked-files=no"))
@@ -162,8 +170,8 @@ class RunRecord:
             run_dir=str(Path(run_dir).resolve()),
             ended_at=None,
             error=None,
-            environment=environment(),
-            git=git_state(),
+            environment=dict(environment()),
+            git=dict(git_state()),
         )
         for key, value in vars(Progress()).items():
             record.setdefault(key, value)

@@ -8,6 +8,7 @@ from typing import Any
 import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
+from trainlab.log_writer import LogWriter
 from trainlab.run_record import Progress
 
 CHOICE_SECTIONS = ("loss", "activation", "optimizer", "scheduler", "model", "data")
@@ -99,11 +100,7 @@ def hparam_metrics(metrics: dict[str, float]) -> dict[str, float]:
 
 def write_summary(trainer: L.Trainer, cfg: DictConfig, metrics: dict[str, float]) -> None:
     """Hyperparameters with final metrics, and the resolved config as text, to every logger."""
-    for logger in trainer.loggers:
-        logger.log_hyperparams(hparams(cfg), metrics=hparam_metrics(metrics))
-        experiment = getattr(logger, "experiment", None)
-        if hasattr(experiment, "add_text"):
-            yaml = OmegaConf.to_yaml(cfg, resolve=True)
-            # Two leading spaces per line make TensorBoard's markdown show it as code.
-            experiment.add_text("config", "\n".join("    " + line for line in yaml.splitlines()))
-        logger.save()
+    writer = LogWriter.of(trainer)
+    writer.hyperparams(hparams(cfg), metrics=hparam_metrics(metrics))
+    writer.text("config", OmegaConf.to_yaml(cfg, resolve=True))
+    writer.flush()

@@ -11,6 +11,7 @@ import lightning as L
 import torch
 
 from trainlab.lightning_state import is_logging_step, logger_step
+from trainlab.log_writer import HISTOGRAM, LogWriter
 from trainlab.models.layers import layer_names
 
 TOTAL_TAG = "grad_norm/total"
@@ -24,7 +25,7 @@ class GradientNormLogger(L.Callback):
 
     Runs only on the steps where Lightning writes logs (every ``trainer.log_every_n_steps``), so
     other steps pay nothing. With ``histograms=True`` it also writes per-layer gradient
-    histograms to TensorBoard, which costs a host copy of every gradient on those steps.
+    histograms (to the loggers that take them: TensorBoard), which costs a host copy of every gradient on those steps.
     """
 
     def __init__(self, per_layer: bool = True, histograms: bool = False) -> None:
@@ -32,9 +33,13 @@ class GradientNormLogger(L.Callback):
         self.per_layer = per_layer
         self.histograms = histograms
         self._layers: dict[str, str] = {}
+        self._writer = LogWriter([])
+        self._write_histograms = False
 
     def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self._layers = layer_names(pl_module)
+        self._writer = LogWriter.of(trainer)
+        self._write_histograms = self.histograms and self._writer.takes(HISTOGRAM)
 
     def on_before_optimizer_step(
         self, trainer: L.Trainer, pl_module: L.LightningModule, optimizer: torch.optim.Optimizer
@@ -51,11 +56,9 @@ class GradientNormLogger(L.Callback):
         ]
         if not named:
             return
-        metrics = self.norms(named)
-        for logger in trainer.loggers:
-            logger.log_metrics(metrics, step=step)
-        if self.histograms:
-            self._log_histograms(trainer, named, step)
+        self._writer.metrics(self.norms(named), step)
+        if self._write_histograms:
+            self._log_histograms(named, step)
 
     def norms(self, layer_grads: list[tuple[str, torch.Tensor]]) -> dict[str, float]:
         """``{tag: norm}`` for the total and (if enabled) every layer, with one host transfer.
@@ -75,15 +78,9 @@ class GradientNormLogger(L.Callback):
         tags = [TOTAL_TAG] + ([LAYER_TAG.format(name) for name in order] if self.per_layer else [])
         return dict(zip(tags, flat, strict=True))
 
-    def _log_histograms(
-        self, trainer: L.Trainer, layer_grads: list[tuple[str, torch.Tensor]], step: int
-    ) -> None:
+    def _log_histograms(self, layer_grads: list[tuple[str, torch.Tensor]], step: int) -> None:
         by_layer: dict[str, list[torch.Tensor]] = {}
         for layer, grad in layer_grads:
             by_layer.setdefault(layer, []).append(grad.detach().reshape(-1))
-        for logger in trainer.loggers:
-            writer = getattr(logger, "experiment", None)
-            if not hasattr(writer, "add_histogram"):
-                continue
-            for layer, parts in by_layer.items():
-                writer.add_histogram(f"grad_hist/{layer}", torch.cat(parts).float().cpu(), step)
+        for layer, parts in by_layer.items():
+            self._writer.histogram(f"grad_hist/{layer}", torch.cat(parts).float().cpu(), step)

@@ -1,7 +1,8 @@
 """Weight and activation histograms in TensorBoard, written on logging steps only.
 
 Lightning has no built-in callback for these; both follow :class:`GradientNormLogger`: they gate
-on the flag Lightning uses for its own logging, so other steps pay nothing.
+on the flag Lightning uses for its own logging, so other steps pay nothing, and neither does a
+run none of whose loggers takes histograms (:class:`~trainlab.log_writer.LogWriter` says so once).
 """
 
 from __future__ import annotations
@@ -15,20 +16,17 @@ from torch.utils.hooks import RemovableHandle
 
 from trainlab.activations import ACTIVATIONS
 from trainlab.lightning_state import is_logging_step, logger_step
+from trainlab.log_writer import HISTOGRAM, LogWriter
 from trainlab.models.layers import layer_names, short_names
 
 WEIGHT_TAG = "weight_hist/{}"
 ACTIVATION_TAG = "activation_hist/{}"
 
 
-def _writers(trainer: L.Trainer) -> list[Any]:
-    """The loggers' TensorBoard ``SummaryWriter``-like objects (those with ``add_histogram``)."""
-    writers = (getattr(logger, "experiment", None) for logger in trainer.loggers)
-    return [writer for writer in writers if hasattr(writer, "add_histogram")]
-
-
-def _logging_step(trainer: L.Trainer) -> bool:
-    return bool(trainer.loggers) and is_logging_step(trainer)
+def _histogram_writer(trainer: L.Trainer) -> LogWriter | None:
+    """The run's writer when some logger of it takes histograms, else None."""
+    writer = LogWriter.of(trainer)
+    return writer if writer.takes(HISTOGRAM) else None
 
 
 def activation_types() -> tuple[type[nn.Module], ...]:
@@ -40,11 +38,17 @@ def activation_types() -> tuple[type[nn.Module], ...]:
 class WeightHistogramLogger(L.Callback):
     """Logs ``weight_hist/<layer>``: all parameters of each layer, before the optimizer step."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._writer: LogWriter | None = None
+
+    def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._writer = _histogram_writer(trainer)
+
     def on_before_optimizer_step(
         self, trainer: L.Trainer, pl_module: L.LightningModule, optimizer: torch.optim.Optimizer
     ) -> None:
-        writers = _writers(trainer)
-        if not writers or not _logging_step(trainer):
+        if self._writer is None or not is_logging_step(trainer):
             return
         step = logger_step(trainer)
         layers = layer_names(pl_module)
@@ -53,9 +57,7 @@ class WeightHistogramLogger(L.Callback):
             if name in layers:
                 by_layer.setdefault(layers[name], []).append(parameter.detach().reshape(-1))
         for layer, parts in by_layer.items():
-            values = torch.cat(parts).float().cpu()
-            for writer in writers:
-                writer.add_histogram(WEIGHT_TAG.format(layer), values, step)
+            self._writer.histogram(WEIGHT_TAG.format(layer), torch.cat(parts).float().cpu(), step)
 
 
 class ActivationHistogramLogger(L.Callback):
@@ -70,11 +72,15 @@ class ActivationHistogramLogger(L.Callback):
         self._handles: list[RemovableHandle] = []
         self._outputs: dict[str, torch.Tensor] = {}
         self._step = 0
+        self._writer: LogWriter | None = None
+
+    def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._writer = _histogram_writer(trainer)
 
     def on_train_batch_start(
         self, trainer: L.Trainer, pl_module: L.LightningModule, *args: Any
     ) -> None:
-        if not _writers(trainer) or not _logging_step(trainer):
+        if self._writer is None or not is_logging_step(trainer):
             return
         self._step = logger_step(trainer)
         kinds = activation_types()
@@ -93,8 +99,7 @@ class ActivationHistogramLogger(L.Callback):
             handle.remove()
         self._handles.clear()
         for name, output in self._outputs.items():
-            for writer in _writers(trainer):
-                writer.add_histogram(ACTIVATION_TAG.format(name), output, self._step)
+            self._writer.histogram(ACTIVATION_TAG.format(name), output, self._step)
         self._outputs.clear()
 
     def _recorder(self, name: str) -> Any:

@@ -160,3 +160,7 @@ def _probability(text: str) -> float:
 def _error(message: str) -> int:
     print(f"trainlab: error: {message}", file=sys.stderr)
     return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -59,3 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"\nall {len(original)} final metrics are identical")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,6 +12,7 @@ import hydra
 from omegaconf import DictConfig
 
 from trainlab.config.schema import register_schema
+from trainlab.config.search_path import register_project_configs
 from trainlab.errors import ConfigError, UnsupportedLaunch, UnusableCheckpoint
 from trainlab.outcome import Ending, Outcome
 from trainlab.paths import CONFIG_DIR
@@ -21,6 +22,7 @@ log = logging.getLogger("trainlab")
 STOPPED = (Ending.SIGTERM, Ending.CTRL_C)
 
 register_schema()
+register_project_configs()
 # conf/hydra/launcher/submitit_slurm.yaml deliberately shadows the submitit plugin's config of the
 # same name, to be validated against it; Hydra warns about that matching on every launch.
 warnings.filterwarnings(
@@ -92,3 +94,7 @@ def report(outcome: Outcome, cfg: DictConfig, in_sweep: bool) -> float:
 
         record_refusal(outcome.run_dir, cfg, outcome.error_text or "bad input")
     return math.nan
+
+
+if __name__ == "__main__":
+    main()

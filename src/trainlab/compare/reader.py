@@ -1,4 +1,5 @@
-"""Read a sweep's runs back from disk: run records, Hydra's saved config, TensorBoard events.
+"""Read a sweep's runs back from disk: run records, Hydra's saved config, TensorBoard events
+(or, for runs logged without TensorBoard, the CSV logger's ``metrics.csv``).
 
 Each run folder holds ``.hydra/`` (Hydra's config and overrides), event files, and, when the
 run-record writer ran, ``run.json``. The record is preferred; without one, status, metrics,
@@ -21,6 +22,7 @@ from typing import Any
 from omegaconf import OmegaConf
 from tensorboard.backend.event_processing import event_accumulator
 
+from trainlab.csv_metrics import metrics_file, read_curves
 from trainlab.run_dir import RUN_RECORD
 
 HYDRA_DIR = ".hydra"
@@ -186,8 +188,11 @@ class EventData:
     def load(cls, run_dir: Path, notes: list[str] | None = None) -> EventData:
         """Read all event files directly in ``run_dir`` (Lightning writes them there).
 
+        A run logged without TensorBoard is read from its CSV logger's ``metrics.csv``.
         Problems (a truncated or unreadable file) are appended to ``notes``.
         """
+        if not any(run_dir.glob(EVENT_FILES)) and metrics_file(run_dir).is_file():
+            return cls(read_curves(run_dir), [])
         notes = notes if notes is not None else []
         for path in sorted(run_dir.glob(EVENT_FILES)):
             if not _records_fill_file(path):

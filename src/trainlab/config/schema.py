@@ -42,6 +42,9 @@ class TrainerConfig:
     # None: on when stderr is a terminal, off in sweeps piped to files and in CI logs.
     enable_progress_bar: Optional[bool] = None
     enable_model_summary: bool = True
+    # Lightning's default runs 2 validation batches before training to catch errors early; a
+    # run's plan already took a dry training step, and every job of a sweep would pay for it.
+    num_sanity_val_steps: int = 0
 
     def __post_init__(self) -> None:
         if self.max_epochs < 1 and self.max_epochs != -1:
@@ -89,7 +92,7 @@ class TrainConfig:
     imports: list[str] = field(default_factory=list)
     data: Any = MISSING
     model: Any = MISSING
-    loss: Any = MISSING
+    loss: Any = None
     activation: Any = MISSING
     optimizer: Any = MISSING
     scheduler: Any = None
