@@ -74,8 +74,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     trained = parser.add_argument_group("what steps and epochs train")
     trained.add_argument(
         "--model",
-        choices=tuple(MODELS),
-        help="mlp (default): the default job's MLP on its synthetic data; cifar_cnn: the CIFAR10 CNN",
+        help=(
+            "comma-separated, one table each (default: mlp,cifar_cnn): mlp, the default job's "
+            "MLP on its synthetic data; cifar_cnn, the CIFAR10 CNN"
+        ),
     )
     trained.add_argument(
         "--batch-size", type=int, help="default: the model's data config (64, 128)"
@@ -99,8 +101,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         ),
     )
     steps = parser.add_argument_group("steps (and the jobs suite's per-step time)")
-    steps.add_argument("--steps", type=int, help="timed steps per run (default 300)")
-    steps.add_argument("--warmup-steps", type=int, help="untimed first steps (default 20)")
+    steps.add_argument(
+        "--steps", type=int, help="timed steps per run (default: mlp and jobs 300, cifar_cnn 50)"
+    )
+    steps.add_argument(
+        "--warmup-steps",
+        type=int,
+        help="untimed first steps (default: mlp and jobs 20, cifar_cnn 10)",
+    )
     epochs = parser.add_argument_group("epochs")
     epochs.add_argument("--epochs", type=int, help="epochs per fit, >= 2 (default 3)")
     jobs = parser.add_argument_group("jobs")
@@ -144,7 +152,8 @@ def check_values(args: argparse.Namespace) -> None:
         raise ValueError(
             f"--epochs must be >= 2 (the first epoch is not steady), got {args.epochs}"
         )
-    cifar_files = args.model == "cifar_cnn" and args.suite == "epochs"
+    args.model = names_from("--model", args.model, tuple(MODELS))
+    cifar_files = args.suite == "epochs" and "cifar_cnn" in (args.model or MODELS)
     if cifar_files and args.samples is not None and args.samples < 50:
         raise ValueError(f"--samples must be >= 50 for CIFAR-format files, got {args.samples}")
     args.paths = names_from(
@@ -174,11 +183,10 @@ def names_from(option: str, text: str | None, allowed: Sequence[str]) -> list[st
     return names
 
 
-def workload_from(args: argparse.Namespace) -> Workload:
-    """The :class:`Workload` the command line names, with the model's defaults filled in."""
+def workload_from(args: argparse.Namespace, model: str) -> Workload:
+    """The :class:`Workload` of ``model`` the command line names, with its defaults filled in."""
     from benchmarks.workload import resolve_device
 
-    model = args.model or Workload.model
     defaults = MODELS[model]
     default_samples = defaults.epochs_samples if args.suite == "epochs" else defaults.steps_samples
     return Workload(
@@ -193,43 +201,49 @@ def workload_from(args: argparse.Namespace) -> Workload:
     )
 
 
-def window_from(args: argparse.Namespace) -> StepWindow:
-    """The :class:`StepWindow` the command line names."""
+def window_from(args: argparse.Namespace, model: str | None = None) -> StepWindow:
+    """The :class:`StepWindow` the command line names, with ``model``'s defaults filled in."""
+    defaults = MODELS[model] if model else StepWindow()
     return StepWindow(
-        steps=args.steps or StepWindow.steps,
-        warmup_steps=args.warmup_steps or StepWindow.warmup_steps,
+        steps=args.steps or defaults.steps,
+        warmup_steps=args.warmup_steps or defaults.warmup_steps,
     )
 
 
-def run_suite(args: argparse.Namespace) -> tuple[str, dict[str, Any], bool]:
-    """Run the chosen suite: its table, its JSON-ready report, and whether its checks held."""
-    from benchmarks.report import environment
+def model_title(workload: Workload) -> str:
+    """The line above a model's table: what it trains."""
+    extras = [name for name in ("channels_last", "compile") if getattr(workload, name)]
+    return (
+        f"{workload.model}: batch {workload.batch_size}, {workload.samples} samples, "
+        f"{workload.precision}{''.join(f', {extra}' for extra in extras)}, {workload.device}"
+    )
 
-    if args.suite == "steps":
-        from benchmarks.steps import format_steps_table, measure_steps
 
-        paths = args.paths or list(DEFAULT_STEP_PATHS)
-        report = measure_steps(
-            workload_from(args),
-            window_from(args),
-            paths,
-            args.repeats,
-            environment(),
-            args.work_dir,
-        )
-        return format_steps_table(report), report.as_dict(), True
-    if args.suite == "epochs":
-        from benchmarks.epochs import format_epochs_table, measure_epochs
+def run_suite(args: argparse.Namespace) -> tuple[str, list[dict[str, Any]], bool]:
+    """Run the chosen suite: its tables, its JSON-ready reports (one per model, or the jobs'),
+    and whether its checks held."""
+    if args.suite in ("steps", "epochs"):
+        tables, reports = [], []
+        for model in args.model or list(MODELS):
+            workload = workload_from(args, model)
+            work_dir = args.work_dir / model if args.work_dir else None
+            if args.suite == "steps":
+                from benchmarks.steps import format_steps_table, measure_steps
 
-        report = measure_epochs(
-            workload_from(args),
-            args.epochs or 3,
-            args.paths or list(EPOCH_PATHS),
-            args.repeats,
-            environment(),
-            args.work_dir,
-        )
-        return format_epochs_table(report), report.as_dict(), True
+                paths = args.paths or list(DEFAULT_STEP_PATHS)
+                window = window_from(args, model)
+                report = measure_steps(workload, window, paths, args.repeats, work_dir)
+                table = format_steps_table(report)
+            else:
+                from benchmarks.epochs import format_epochs_table, measure_epochs
+
+                paths = args.paths or list(EPOCH_PATHS)
+                epochs = args.epochs or 3
+                report = measure_epochs(workload, epochs, paths, args.repeats, work_dir)
+                table = format_epochs_table(report)
+            tables.append(f"{model_title(workload)}\n{table}")
+            reports.append(report.as_dict())
+        return "\n\n".join(tables), reports, True
     from benchmarks.jobs import format_jobs_table, measure_jobs
 
     fewer, more = args.jobs or (JobSweep.jobs, JobSweep.more_jobs)
@@ -243,25 +257,27 @@ def run_suite(args: argparse.Namespace) -> tuple[str, dict[str, Any], bool]:
         sweep,
         args.probes or list(JOB_PROBES),
         args.repeats,
-        environment(),
-        workload_from(args),
+        workload_from(args, "mlp"),
         window_from(args),
         args.work_dir,
         args.threads,
     )
-    return format_jobs_table(report), report.as_dict(), not report.metrics_mismatches
+    return format_jobs_table(report), [report.as_dict()], not report.metrics_mismatches
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the suite, print its table and JSON; 0, or 1 when a job's metrics changed."""
+    """Run the suite, print its tables and JSON; 0, or 1 when a job's metrics changed."""
     args = parse_args(argv)
     _quiet_lightning()
     if args.threads is not None:
         import torch
 
         torch.set_num_threads(args.threads)
+    from benchmarks.report import environment
+
+    result: dict[str, Any] = {"suite": args.suite, "environment": environment()}
     try:
-        table, result, checks_held = run_suite(args)
+        table, result["results"], checks_held = run_suite(args)
     except ValueError as error:
         print(f"benchmark: error: {error}", file=sys.stderr)
         return 2

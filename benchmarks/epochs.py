@@ -86,13 +86,11 @@ class EpochPathResult:
 
 @dataclass
 class EpochsReport:
-    """What ``benchmark.py --suite epochs`` prints, in JSON-ready form."""
+    """One workload's epochs (``benchmark.py --suite epochs`` prints one per model), JSON-ready."""
 
-    suite: str
     workload: dict[str, Any]
     epochs: int
     data: dict[str, Any]
-    environment: dict[str, Any]
     paths: list[EpochPathResult] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -105,7 +103,6 @@ def measure_epochs(
     epochs: int,
     paths: Sequence[str],
     repeats: int,
-    environment: dict[str, Any],
     work_dir: Path | None = None,
 ) -> EpochsReport:
     """Fit every path ``repeats`` times, interleaved, each in a fresh folder; compare medians."""
@@ -136,7 +133,7 @@ def measure_epochs(
         )
         for name in paths
     ]
-    return EpochsReport("epochs", asdict(workload), epochs, data, environment, results)
+    return EpochsReport(asdict(workload), epochs, data, results)
 
 
 def data_summary(parts: TrainingParts) -> dict[str, Any]:

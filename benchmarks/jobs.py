@@ -139,9 +139,7 @@ class ProbeResult:
 class JobsReport:
     """What ``benchmark.py --suite jobs`` prints, in JSON-ready form."""
 
-    suite: str
     sweep: dict[str, Any]
-    environment: dict[str, Any]
     probes: list[ProbeResult] = field(default_factory=list)
     # Per extra job in a sweep, and its parts (None when the sweeps were not run).
     extra_job_s: Spread | None = None
@@ -164,7 +162,6 @@ def measure_jobs(
     sweep: JobSweep,
     groups: Sequence[str],
     repeats: int,
-    environment: dict[str, Any],
     step_workload: Workload,
     window: StepWindow,
     work_dir: Path | None = None,
@@ -173,7 +170,7 @@ def measure_jobs(
     """Time every probe ``repeats`` times, interleaved; derive the cost of an extra job."""
     timed = probes(sweep, groups)
     seconds: dict[str, list[float]] = {probe.name: [] for probe in timed}
-    report = JobsReport("jobs", asdict(sweep), environment)
+    report = JobsReport(asdict(sweep))
     with tempfile.TemporaryDirectory(prefix="trainlab-benchmark-") as scratch:
         root = Path(work_dir or scratch)
         root.mkdir(parents=True, exist_ok=True)
@@ -243,7 +240,7 @@ def trainlab_step_ms(workload: Workload, window: StepWindow, repeats: int) -> Sp
     """trainlab's steady milliseconds per training step on ``workload`` (the steps suite's)."""
     from benchmarks.steps import measure_steps
 
-    return measure_steps(workload, window, [TRAINLAB], repeats, environment={}).paths[0].ms_per_step
+    return measure_steps(workload, window, [TRAINLAB], repeats).paths[0].ms_per_step
 
 
 def format_jobs_table(report: JobsReport) -> str:

@@ -31,20 +31,30 @@ JOB_PROBES = ("imports", "help", "bad_input", "default_job", "single_job", "swee
 
 @dataclass(frozen=True)
 class ModelDefaults:
-    """A model's natural job: its data set's batch size, and how many examples each suite uses."""
+    """A model's natural job: its data set's batch size, how many examples each suite uses, and
+    the steps suite's window (timed and untimed steps)."""
 
     batch_size: int
     steps_samples: int
     epochs_samples: int
+    steps: int
+    warmup_steps: int
 
 
 # mlp: the default job (data=multiclass, 4 → 64 → 64 → 3), in the shape of issue 17's user
 # measurement (data.n_samples=100000: 938 training steps an epoch). cifar_cnn: CIFAR10's
-# training-set size for steps; a tenth of it for whole epochs, so repeats stay short on 2 cores.
+# training-set size for steps; a tenth of it for whole epochs, so repeats stay short on 2 cores;
+# fewer timed steps, each about 100 ms on one CPU thread.
 MODELS: dict[str, ModelDefaults] = {
-    "mlp": ModelDefaults(batch_size=64, steps_samples=100_000, epochs_samples=100_000),
+    "mlp": ModelDefaults(
+        batch_size=64, steps_samples=100_000, epochs_samples=100_000, steps=300, warmup_steps=20
+    ),
     "cifar_cnn": ModelDefaults(
-        batch_size=128, steps_samples=CIFAR10_TRAIN_SIZE, epochs_samples=CIFAR10_TRAIN_SIZE // 10
+        batch_size=128,
+        steps_samples=CIFAR10_TRAIN_SIZE,
+        epochs_samples=CIFAR10_TRAIN_SIZE // 10,
+        steps=50,
+        warmup_steps=10,
     ),
 }
 

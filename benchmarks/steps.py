@@ -67,12 +67,10 @@ class StepPathResult:
 
 @dataclass
 class StepsReport:
-    """What ``benchmark.py --suite steps`` prints, in JSON-ready form."""
+    """One workload's steps (``benchmark.py --suite steps`` prints one per model), JSON-ready."""
 
-    suite: str
     workload: dict[str, Any]
     window: dict[str, Any]
-    environment: dict[str, Any]
     paths: list[StepPathResult] = field(default_factory=list)
     costs: dict[str, float] = field(default_factory=dict)
 
@@ -86,7 +84,6 @@ def measure_steps(
     window: StepWindow,
     paths: Sequence[str],
     repeats: int,
-    environment: dict[str, Any],
     work_dir: Path | None = None,
 ) -> StepsReport:
     """Train every path ``repeats`` times, interleaved, each run in a fresh folder; compare medians."""
@@ -110,9 +107,7 @@ def measure_steps(
         )
         for name, values in seconds.items()
     ]
-    return StepsReport(
-        "steps", asdict(workload), asdict(window), environment, results, variant_costs(medians)
-    )
+    return StepsReport(asdict(workload), asdict(window), results, variant_costs(medians))
 
 
 def variant_costs(seconds: dict[str, float]) -> dict[str, float]:

@@ -135,7 +135,7 @@ def test_jobs_suite_times_sweeps_and_a_job_keeps_its_metrics_wherever_it_runs(
     sweep = JobSweep(jobs=1, more_jobs=2, samples=200, epochs=1)
     step_workload = Workload(device="cpu", model="mlp", batch_size=64, samples=400)
 
-    report = measure_jobs(sweep, ["sweeps"], 1, {}, step_workload, StepWindow(3, 1), tmp_path)
+    report = measure_jobs(sweep, ["sweeps"], 1, step_workload, StepWindow(3, 1), tmp_path)
 
     seconds = {probe.name: probe.seconds.median for probe in report.probes}
     assert list(seconds) == ["sweep_1", "sweep_2"]
@@ -173,30 +173,41 @@ def test_repeats_interleave_paths_in_a_rotating_order() -> None:
     assert order == ["a", "b", "c", "b", "c", "a", "c", "a", "b", "a", "b", "c"]
 
 
-@pytest.mark.slow  # a fresh process imports torch and Lightning and runs six paths
-def test_steps_script_prints_table_and_writes_json(tmp_path: Path) -> None:
-    out = tmp_path / "result.json"
-    result = run_script(
-        SCRIPT,
-        "--device", "cpu", "--model", "mlp", "--batch-size", "8", "--steps", "3",
-        "--warmup-steps", "1", "--samples", "60", "--repeats", "1",
-        "--paths", ",".join(STEP_PATHS), "--json", str(out),
-        timeout=600, cwd=tmp_path,
-    )  # fmt: skip
+def test_benchmark_script_runs_as_a_file_and_explains_its_suites(tmp_path: Path) -> None:
+    result = run_script(SCRIPT, "--help", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    # The progress-bar variant draws its bar on the terminal first; the table follows.
-    lines = result.stdout.splitlines()
+    assert "--suite {steps,epochs,jobs}" in result.stdout
+
+
+def test_steps_suite_prints_table_and_writes_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "result.json"
+    status = main(
+        [
+            "--suite", "steps", "--device", "cpu", "--model", "mlp", "--batch-size", "8",
+            "--steps", "3", "--warmup-steps", "1", "--samples", "60", "--repeats", "1",
+            "--paths", ",".join(STEP_PATHS), "--json", str(out), "--work-dir", str(tmp_path),
+        ]
+    )  # fmt: skip
+    assert status == 0
+    stdout = capsys.readouterr().out
+    # The progress-bar variant draws its bar first; the table follows.
+    lines = stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("path "))
+    assert lines[header - 1] == "mlp: batch 8, 60 samples, 32-true, cpu"
     assert lines[header].split()[-6:] == [w for r in REFERENCES for w in ("x", r)]
     assert [line.split()[0] for line in lines[header + 1 : header + 7]] == list(STEP_PATHS)
-    report = json.loads(out.read_text())
-    assert report["suite"] == "steps"
+    written = json.loads(out.read_text())
+    assert written["suite"] == "steps"
+    assert written["environment"]["torch"] == torch.__version__
+    assert written["environment"]["torch_threads"] == torch.get_num_threads()
+    (report,) = written["results"]
     assert report["workload"] == {
         "device": "cpu", "model": "mlp", "batch_size": 8, "samples": 60,
         "precision": "32-true", "channels_last": False, "compile": False, "seed": 0,
     }  # fmt: skip
     assert report["window"] == {"steps": 3, "warmup_steps": 1}
-    assert report["environment"]["torch"] == torch.__version__
     paths = {p["name"]: p for p in report["paths"]}
     assert list(paths) == list(STEP_PATHS)
     for path in paths.values():
@@ -209,43 +220,53 @@ def test_steps_script_prints_table_and_writes_json(tmp_path: Path) -> None:
         # Same model, data, order and optimizer: every path ends on the same loss.
         assert path["final_loss"] == paths[HAND_LOOP]["final_loss"]
     assert set(report["costs"]) == {"grad_norms", "progress_bar"}
-    assert json.loads(result.stdout[result.stdout.index("\n{") :]) == report
+    assert json.loads(stdout[stdout.index("\n{") :]) == written
 
 
-def test_epochs_suite_prints_table_and_writes_json(
+@pytest.mark.slow  # four fits of each model
+def test_epochs_suite_prints_a_table_for_each_model_and_writes_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "result.json"
     status = main(
         [
-            "--suite", "epochs", "--device", "cpu", "--batch-size", "8", "--samples", "40",
-            "--epochs", "2", "--repeats", "2", "--json", str(out), "--work-dir", str(tmp_path),
+            "--suite", "epochs", "--device", "cpu", "--batch-size", "8", "--samples", "50",
+            "--epochs", "2", "--repeats", "1", "--json", str(out), "--work-dir", str(tmp_path),
         ]
     )  # fmt: skip
     assert status == 0
-    report = json.loads(out.read_text())
-    assert report["epochs"] == 2
-    # 40 examples: 24 training examples in 3 batches of 8, 8 validation examples in 1.
-    assert report["data"] == {
-        "source": "SyntheticData", "train_examples": 24, "val_examples": 8,
-        "train_batches": 3, "val_batches": 1,
-    }  # fmt: skip
-    assert [p["name"] for p in report["paths"]] == list(EPOCH_PATHS)
-    medians = {p["name"]: p["epoch_s"]["median"] for p in report["paths"]}
-    for path in report["paths"]:
-        assert len(path["fit_s"]["repeats"]) == 2
-        assert path["fit_s"]["low"] >= path["epoch_s"]["low"] + path["first_epoch_s"]["low"]
-        assert path["epoch_ratios"][HAND_LOOP] == pytest.approx(
-            medians[HAND_LOOP] / medians[path["name"]]
-        )
+    written = json.loads(out.read_text())
+    assert written["suite"] == "epochs"
+    reports = written["results"]
+    assert [r["workload"]["model"] for r in reports] == ["mlp", "cifar_cnn"]
+    # MLP: 50 examples, 60 % training (30, 4 batches of 8), 20 % validation (10, 2 batches).
+    # CNN: 50 images in the five files, a tenth held out (5, 1 batch); 45 train in 6 batches.
+    assert [r["data"] for r in reports] == [
+        {"source": "SyntheticData", "train_examples": 30, "val_examples": 10,
+         "train_batches": 4, "val_batches": 2},
+        {"source": "CIFAR10Data", "train_examples": 45, "val_examples": 5,
+         "train_batches": 6, "val_batches": 1},
+    ]  # fmt: skip
+    for report in reports:
+        assert report["epochs"] == 2
+        assert [p["name"] for p in report["paths"]] == list(EPOCH_PATHS)
+        medians = {p["name"]: p["epoch_s"]["median"] for p in report["paths"]}
+        for path in report["paths"]:
+            assert len(path["fit_s"]["repeats"]) == 1
+            assert path["fit_s"]["low"] >= path["epoch_s"]["low"] + path["first_epoch_s"]["low"]
+            assert path["epoch_ratios"][HAND_LOOP] == pytest.approx(
+                medians[HAND_LOOP] / medians[path["name"]]
+            )
     # Every fit ran in its own folder, each path once per repeat (bare Lightning writes nothing).
     writers = [name for name in EPOCH_PATHS if name != BARE_LIGHTNING]
-    assert {p.name for p in tmp_path.iterdir() if p.is_dir()} == {
-        f"{name}-{repeat}" for name in writers for repeat in range(2)
-    }
-    table = capsys.readouterr().out.splitlines()
-    assert table[0].split()[:4] == ["path", "epoch", "s", "(min–max)"]
-    assert [line.split()[0] for line in table[1:5]] == list(EPOCH_PATHS)
+    assert {p.name for p in (tmp_path / "mlp").iterdir()} == {f"{name}-0" for name in writers}
+    # One invocation, one table per model, each under its title.
+    table = capsys.readouterr().out.split("\n{")[0].splitlines()
+    for title in ("mlp: batch 8, 50 samples, 32-true, cpu", "cifar_cnn: batch 8, 50 samples"):
+        start = next(i for i, line in enumerate(table) if line.startswith(title))
+        assert table[start + 1].split()[:4] == ["path", "epoch", "s", "(min–max)"]
+        rows = table[start + 2 : start + 2 + len(EPOCH_PATHS)]
+        assert [line.split()[0] for line in rows] == list(EPOCH_PATHS)
 
 
 @pytest.mark.parametrize(
