@@ -102,7 +102,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     steps = parser.add_argument_group("steps (and the jobs suite's per-step time)")
     steps.add_argument(
-        "--steps", type=int, help="timed steps per run (default: mlp and jobs 300, cifar_cnn 50)"
+        "--steps", type=int, help="timed steps per run (default: mlp 900, cifar_cnn 50, jobs 300)"
     )
     steps.add_argument(
         "--warmup-steps",

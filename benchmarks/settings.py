@@ -47,7 +47,7 @@ class ModelDefaults:
 # fewer timed steps, each about 100 ms on one CPU thread.
 MODELS: dict[str, ModelDefaults] = {
     "mlp": ModelDefaults(
-        batch_size=64, steps_samples=100_000, epochs_samples=100_000, steps=300, warmup_steps=20
+        batch_size=64, steps_samples=100_000, epochs_samples=100_000, steps=900, warmup_steps=20
     ),
     "cifar_cnn": ModelDefaults(
         batch_size=128,
