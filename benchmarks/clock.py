@@ -1,4 +1,4 @@
-"""Steady-state step timing shared by both benchmark paths."""
+"""The clocks every benchmark path reads at the same points: step starts, epoch starts, fit end."""
 
 from __future__ import annotations
 
@@ -40,16 +40,63 @@ class StepClock:
         return self.stopped - self.started
 
     def _now(self) -> float:
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
-        return time.perf_counter()
+        return synchronized_now(self.device)
+
+
+def synchronized_now(device: torch.device) -> float:
+    """``time.perf_counter()``, once the device has finished the work queued on it."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter()
+
+
+class FitClock:
+    """Reads the clock when a fit starts, at the start of every epoch, and when the fit ends.
+
+    An epoch runs from its start to the next epoch's start (the last: to the fit's end), so it
+    holds the training steps, the validation, the checkpoint saves and the logging of that
+    epoch; the fit's end comes after the last epoch's teardown (event files flushed and closed).
+    """
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+        self.started: float | None = None
+        self.epoch_starts: list[float] = []
+        self.stopped: float | None = None
+
+    def start(self) -> None:
+        """Call when the fit starts (before the data is loaded)."""
+        self.started = synchronized_now(self.device)
+
+    def at_epoch_start(self) -> None:
+        """Call at the start of every epoch."""
+        self.epoch_starts.append(synchronized_now(self.device))
+
+    def stop(self) -> None:
+        """Call when the fit has returned."""
+        self.stopped = synchronized_now(self.device)
+
+    @property
+    def fit_seconds(self) -> float:
+        """The whole fit: setup, every epoch, teardown."""
+        if self.started is None or self.stopped is None:
+            raise RuntimeError("the fit clock was not started and stopped")
+        return self.stopped - self.started
+
+    @property
+    def epoch_seconds(self) -> list[float]:
+        """Each epoch's wall time, in order."""
+        if self.stopped is None:
+            raise RuntimeError("the fit clock was not stopped")
+        ends = [*self.epoch_starts[1:], self.stopped]
+        return [end - start for start, end in zip(self.epoch_starts, ends, strict=True)]
 
 
 class StepClockCallback(L.Callback):
     """A :class:`StepClock` driven by Lightning's ``on_train_batch_start``.
 
     Lightning has fetched the batch when this hook runs, as the hand loop has at its
-    ``at_step_start`` call, so both windows contain the same work per step.
+    ``at_step_start`` call, so every window contains the same work per step.
     """
 
     def __init__(self, clock: StepClock) -> None:
@@ -72,3 +119,14 @@ class StepClockCallback(L.Callback):
     ) -> None:
         # Kept as a tensor: reading it here would add a host sync to every step.
         self.last_loss = outputs["loss"]
+
+
+class FitClockCallback(L.Callback):
+    """A :class:`FitClock`'s epoch starts, read in Lightning's ``on_train_epoch_start``."""
+
+    def __init__(self, clock: FitClock) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.clock.at_epoch_start()

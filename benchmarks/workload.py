@@ -1,9 +1,11 @@
-"""What both benchmark paths train: one seeded model, one set of tensors, one batch order."""
+"""What every benchmark path trains: the data and the seeded model of one run trainlab plans."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,32 +25,25 @@ from trainlab.paths import CONFIG_DIR
 from trainlab.plan import RunPlan, plan
 from trainlab.tasks import Task
 
+# CIFAR10 holds out a tenth of its training images (5000 of 50000) for validation.
+CIFAR_VAL_FRACTION = 0.1
+CIFAR_TEST_IMAGES = 100
+
 
 class RandomImages(DataSource):
     """Normalised-looking random CIFAR-shaped images (N, 3, 32, 32) and class targets.
 
-    Drawn once on the host from ``seed`` (what :meth:`load` serves); :attr:`inputs` and
-    :attr:`targets` are the same tensors on the benchmark's device, which both timed paths slice
-    their batches from.
+    Drawn from ``seed`` when first loaded, then kept: every path and every plan of one benchmark
+    shares one instance (see :func:`plan_run`), so the images are drawn once.
     """
 
     def __init__(
-        self,
-        seed: int,
-        samples: int,
-        batch_size: int,
-        device: str = "cpu",
-        channels_last: bool = False,
+        self, seed: int, samples: int, batch_size: int, channels_last: bool = False
     ) -> None:
         super().__init__(seed=seed, batch_size=batch_size)
-        generator = torch.Generator().manual_seed(seed)
-        inputs = torch.randn(samples, *IMAGE_SHAPE, generator=generator)
-        targets = torch.randint(0, NUM_CLASSES, (samples,), generator=generator)
-        if channels_last:
-            inputs = inputs.contiguous(memory_format=torch.channels_last)
-        self._host = (inputs, targets)
-        self.inputs = inputs.to(device)
-        self.targets = targets.to(device)
+        self.samples = samples
+        self.channels_last = channels_last
+        self._images: Split | None = None
 
     @property
     def task(self) -> Task:
@@ -66,10 +61,21 @@ class RandomImages(DataSource):
         return tuple(f"class_{i}" for i in range(NUM_CLASSES))
 
     def load(self) -> dict[str, Split]:
-        """Every image is a training image; no held-out splits (the benchmark times training)."""
-        inputs, targets = self._host
+        """Every image is a training image; no held-out splits (the steps suite times training)."""
+        if self._images is None:
+            generator = torch.Generator().manual_seed(self.seed)
+            inputs = torch.randn(self.samples, *IMAGE_SHAPE, generator=generator)
+            targets = torch.randint(0, NUM_CLASSES, (self.samples,), generator=generator)
+            if self.channels_last:
+                inputs = inputs.contiguous(memory_format=torch.channels_last)
+            self._images = (inputs, targets)
+        inputs, targets = self._images
         empty = (inputs[:0], targets[:0])
         return {"train": (inputs, targets), "val": empty, "test": empty}
+
+    def example_batch(self, size: int) -> Split:
+        """Zeros of the images' shape: a plan's dry step needs no drawing of the whole set."""
+        return torch.zeros(size, *IMAGE_SHAPE), torch.zeros(size, dtype=torch.int64)
 
 
 def resolve_device(device: str) -> torch.device:
@@ -81,19 +87,17 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-def make_loader(workload: Workload, data: RandomImages) -> InMemoryBatchLoader:
-    """trainlab's shuffled in-memory loader; a fresh one replays the same batch order."""
-    return InMemoryBatchLoader(
-        data.inputs, data.targets, workload.batch_size, shuffle=True, seed=workload.seed
-    )
-
-
-def compose_benchmark_config(
-    workload: Workload, *, grad_norms: bool = True, progress_bar: bool = False
+def compose_run_config(
+    workload: Workload, overrides: Sequence[str] = (), cifar_dir: Path | None = None
 ) -> DictConfig:
-    """``conf/train.yaml`` as a user would run it, with the benchmark's data, model and trainer."""
+    """``conf/train.yaml`` as a user runs it, with the workload's model, data and trainer.
+
+    The MLP trains the default job's synthetic data (``data=multiclass``); the CNN trains the
+    CIFAR-format files in ``cifar_dir`` (``data=cifar10``) or, without them, :class:`RandomImages`.
+    ``overrides`` (the suite's) come last.
+    """
     cuda = resolve_device(workload.device).type == "cuda"
-    overrides = [
+    run = [
         f"seed={workload.seed}",
         f"model={workload.model}",
         "loss=cross_entropy",
@@ -104,62 +108,96 @@ def compose_benchmark_config(
         f"trainer.accelerator={'gpu' if cuda else 'cpu'}",
         "trainer.devices=1",
         f"trainer.precision={workload.precision}",
-        f"trainer.max_steps={workload.total_steps}",
-        "trainer.max_epochs=-1",
-        # No validation split: both paths time training steps only.
-        "trainer.limit_val_batches=0",
         f"trainer.benchmark={cuda}",
-        f"trainer.enable_progress_bar={progress_bar}",
-        "trainer.enable_model_summary=false",
-        # Checkpoint writes are I/O, not per-step framework cost; they would only add noise.
-        "checkpoint.enabled=false",
-        f"grad_norms.enabled={grad_norms}",
-        "run_test=false",
-        "monitor=train/loss_epoch",
+        "trainer.enable_progress_bar=false",
+        f"compile={workload.compile}",
     ]
+    if workload.channels_last:
+        run.append("model.channels_last=true")
+    if workload.model == "mlp":
+        run += ["data=multiclass", f"data.n_samples={workload.samples}"]
+    elif cifar_dir is not None:
+        run += [
+            "data=cifar10",
+            f"data.data_dir={cifar_dir}",
+            "data.download=false",
+            "data.check_integrity=false",
+            f"data.val_size={CIFAR_VAL_FRACTION}",
+        ]
+    run += [f"data.batch_size={workload.batch_size}", *overrides]
     register_schema()
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose(config_name="train", overrides=overrides)
-    cfg.data = {
-        "_target_": f"{RandomImages.__module__}.{RandomImages.__name__}",
-        "samples": workload.samples,
-        "batch_size": workload.batch_size,
-        "device": resolve_device(workload.device).type,
-        "channels_last": workload.channels_last,
-    }
+        cfg = compose(config_name="train", overrides=run)
+    if workload.model != "mlp" and cifar_dir is None:
+        cfg.data = {
+            "_target_": f"{RandomImages.__module__}.{RandomImages.__name__}",
+            "samples": workload.samples,
+            "batch_size": workload.batch_size,
+            "channels_last": workload.channels_last,
+        }
     return cfg
 
 
-def plan_benchmark(workload: Workload, run_dir: Path, **variant: bool) -> RunPlan:
-    """trainlab's own plan of the benchmark run (a fresh ``run_dir`` each time)."""
-    return plan(compose_benchmark_config(workload, **variant), run_dir)
+def write_cifar_files(workload: Workload, folder: Path) -> Path:
+    """``workload.samples`` CIFAR-format training images (and a few test images) in ``folder``."""
+    from benchmarks.fake_cifar10 import write_cifar10
+
+    return write_cifar10(
+        folder, per_batch=workload.samples // 5, test_count=CIFAR_TEST_IMAGES, seed=workload.seed
+    )
 
 
 @dataclass
 class TrainingParts:
-    """The seeded initial module trainlab builds, and the data both paths train on."""
+    """One benchmark's shared data source, its training split on the device, and the seeded
+    initial module every path copies."""
 
-    data: RandomImages
+    source: DataSource
+    train: Split
     initial_module: TrainLabModule
+    device: torch.device
 
     @property
     def initial_model(self) -> nn.Module:
         """The network inside the initial module."""
         return self.initial_module.model
 
-    def fresh_module(self, workload: Workload) -> TrainLabModule:
-        """A copy of the initial module on the device, in the workload's memory format."""
-        module = copy.deepcopy(self.initial_module).to(resolve_device(workload.device))
-        if workload.channels_last:
-            module = module.to(memory_format=torch.channels_last)
+    def fresh_model(self, workload: Workload) -> nn.Module:
+        """A copy of the initial network on the device (compiled when the workload says so)."""
+        model = copy.deepcopy(self.initial_model).to(self.device)
         if workload.compile:
-            module.model.compile()
-        return module
+            model.compile()
+        return model
+
+    def train_loader(self, train: Split | None = None) -> InMemoryBatchLoader:
+        """trainlab's shuffled in-memory loader (the run's (seed, epoch) order) over ``train``.
+
+        Default: the training split loaded when the parts were built.
+        """
+        inputs, targets = self.train if train is None else train
+        return InMemoryBatchLoader(
+            inputs, targets, self.source.batch_size, shuffle=True, seed=self.source.seed
+        )
 
 
-def build_parts(workload: Workload) -> TrainingParts:
-    """Data and module from trainlab's own plan and builder, seeded once."""
+def plan_run(cfg: DictConfig, run_dir: Path, parts: TrainingParts | None = None) -> RunPlan:
+    """trainlab's own plan of ``cfg`` in ``run_dir``, serving ``parts``' source when given.
+
+    Sharing the source guarantees every path reads the same examples (and draws them once).
+    """
+    run_plan = plan(cfg, run_dir)
+    return run_plan if parts is None else dataclasses.replace(run_plan, data=parts.source)
+
+
+def build_parts(workload: Workload, cfg: DictConfig) -> TrainingParts:
+    """The data source and initial module of ``cfg``'s plan, from trainlab's own builder."""
     with tempfile.TemporaryDirectory(prefix="trainlab-benchmark-") as run_dir:
-        run_plan = plan_benchmark(workload, Path(run_dir) / "plan")
+        # Built uncompiled: each path compiles its own copy of the network.
+        cfg = cfg.copy()
+        cfg.compile = False
+        run_plan = plan_run(cfg, Path(run_dir) / "plan")
     L.seed_everything(workload.seed, verbose=False)
-    return TrainingParts(run_plan.data, build_module(run_plan))
+    module = build_module(run_plan)
+    device = resolve_device(workload.device)
+    inputs, targets = run_plan.data.load()["train"]
+    return TrainingParts(run_plan.data, (inputs.to(device), targets.to(device)), module, device)

@@ -13,8 +13,8 @@ from omegaconf import DictConfig
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from torchvision.transforms.v2 import functional as TF
 
+from benchmarks.fake_cifar10 import CLASS_NAMES, write_cifar10
 from tests.conftest import built, compose_config
-from tests.fake_cifar10 import CLASS_NAMES, write_cifar10
 from tests.subprocess_runs import TRAIN, run_script
 from trainlab.build import build_module
 from trainlab.data import CIFAR10Data

@@ -1,5 +1,7 @@
-"""A small data set written in the exact ``cifar-10-batches-py`` format, for tests.
+"""A data set of any size written in the exact ``cifar-10-batches-py`` format.
 
+The tests read it as CIFAR10 without the 170 MB download; the epochs suite of ``benchmark.py``
+trains on it, so its epochs read files, split, augment and normalise as a CIFAR10 run does.
 Each class has its own smooth colour pattern, plus pixel noise, so the CIFAR CNN learns it in a
 few dozen steps: a high accuracy proves files → tensors → normalisation → CNN → metrics.
 """
