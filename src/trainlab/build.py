@@ -32,10 +32,11 @@ from trainlab.callbacks import (
     WeightHistogramLogger,
 )
 from trainlab.checkpoint_io import AtomicCheckpointIO
-from trainlab.config.checks import optimizer_params, registry_params, scheduler_params
+from trainlab.config.checks import init_params, optimizer_params, registry_params, scheduler_params
 from trainlab.config.params import check_params
 from trainlab.distributed import check_launch, cluster_plugins
 from trainlab.errors import ConfigError
+from trainlab.initializers import initialize
 from trainlab.losses import LOSSES, loss_spec
 from trainlab.module import TrainLabModule
 from trainlab.optimizers import OPTIMIZERS
@@ -51,11 +52,11 @@ def build_datamodule(cfg: DictConfig) -> L.LightningDataModule:
 
 
 def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> nn.Module:
-    """The network of ``cfg.model`` with ``cfg.activation``, sized for ``datamodule``."""
+    """The network of ``cfg.model``, ``cfg.activation`` and ``cfg.init``, sized for ``datamodule``."""
     activation = registry_params("activation", ACTIVATIONS, cfg.activation)
     name = activation.pop("name")
     factory = functools.partial(ACTIVATIONS.build, name, **activation)
-    return _instantiate_target(
+    model = _instantiate_target(
         "model",
         cfg.model,
         MODEL_INJECTED,
@@ -63,6 +64,8 @@ def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> nn.Module
         num_outputs=datamodule.num_outputs,
         activation=factory,
     )
+    initialize(model, init_params(cfg), name, activation)
+    return model
 
 
 def build_loss(cfg: DictConfig, datamodule: L.LightningDataModule) -> tuple[nn.Module, LossAdapter]:

@@ -7,7 +7,7 @@ from typing import Any
 import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
-CHOICE_SECTIONS = ("loss", "activation", "optimizer", "scheduler", "model", "data")
+CHOICE_SECTIONS = ("loss", "activation", "init", "optimizer", "scheduler", "model", "data")
 TRAINER_HPARAMS = ("max_epochs", "max_steps", "precision", "gradient_clip_val")
 
 

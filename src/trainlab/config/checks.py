@@ -1,7 +1,7 @@
 """The checks of a run's config that need no Lightning, made before importing it.
 
 Importing Lightning takes seconds, so the command line runs these first: a mistyped or
-out-of-range value in the schema or in the loss, activation, optimizer or scheduler section,
+out-of-range value in the schema or in the loss, activation, init, optimizer or scheduler section,
 or ``resume=true`` with nothing to resume, costs a message in about the time torch takes to
 import. The data, model and trainer sections are checked as they are built
 (:mod:`trainlab.build`): their classes are Lightning's.
@@ -18,6 +18,8 @@ from trainlab.activations import ACTIVATIONS
 from trainlab.config.params import check_params
 from trainlab.config.schema import TrainConfig
 from trainlab.errors import ConfigError
+from trainlab.initializers import INITIALIZERS
+from trainlab.initializers import INJECTED as INIT_INJECTED
 from trainlab.losses import LOSSES
 from trainlab.optimizers import OPTIMIZERS, SCHEDULERS
 from trainlab.registry import Registry, UnknownNameError
@@ -29,6 +31,7 @@ def check_config(cfg: DictConfig, run_dir: Path) -> None:
     validate_schema(cfg)
     registry_params("activation", ACTIVATIONS, cfg.activation)
     registry_params("loss", LOSSES, cfg.loss)
+    init_params(cfg)
     optimizer_params(cfg)
     scheduler_params(cfg)
     if cfg.resume:
@@ -54,6 +57,11 @@ def registry_params(section: str, registry: Registry[Any], cfg: DictConfig, **kw
     except UnknownNameError as error:
         raise ConfigError(f"{section}: {error}") from None
     return {"name": entry.name, **check_params(section, entry.factory, params, **kw)}
+
+
+def init_params(cfg: DictConfig) -> dict[str, Any]:
+    """The typed ``init`` section: the initialiser's name and its arguments."""
+    return registry_params("init", INITIALIZERS, cfg.init, injected=INIT_INJECTED)
 
 
 def optimizer_params(cfg: DictConfig) -> dict[str, Any]:
