@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hydra import compose, initialize_config_dir
@@ -12,6 +13,11 @@ from omegaconf import DictConfig
 from tests.subprocess_runs import TRAIN, run_script, run_sweep
 from trainlab.config.schema import register_schema
 from trainlab.paths import CONFIG_DIR
+from trainlab.plan import RunPlan, plan
+
+if TYPE_CHECKING:
+    from trainlab.build import RunParts
+    from trainlab.outcome import Outcome
 
 # Small data and few epochs: each run takes about a second on 2 CPU cores.
 FAST_OVERRIDES = (
@@ -34,6 +40,37 @@ def compose_config(*overrides: str, fast: bool = True) -> DictConfig:
         )
 
 
+def planned(*overrides: str, run_dir: Path, fast: bool = True) -> RunPlan:
+    """The plan of the real config with ``overrides`` (after the fast defaults) in ``run_dir``."""
+    return plan(compose_config(*overrides, fast=fast), run_dir)
+
+
+def built(run_plan: RunPlan) -> RunParts:
+    """Datamodule, module and Trainer of ``run_plan``, seeded as a run seeds them."""
+    import lightning as L
+
+    from trainlab.build import build
+
+    L.seed_everything(run_plan.seed, workers=True, verbose=False)
+    return build(run_plan)
+
+
+def execute_config(cfg: DictConfig, run_dir: Path) -> Outcome:
+    """A whole run of ``cfg`` in ``run_dir``: plan, then execute; how it ended."""
+    from trainlab.execute import execute
+
+    return execute(plan(cfg, run_dir))
+
+
+def train(cfg: DictConfig, run_dir: Path) -> dict[str, float]:
+    """The final metrics of a whole run of ``cfg``; the test fails unless it completed."""
+    from trainlab.outcome import Ending
+
+    outcome = execute_config(cfg, run_dir)
+    assert outcome.ending is Ending.COMPLETED, outcome.message()
+    return outcome.metrics
+
+
 @pytest.fixture
 def make_config() -> Callable[..., DictConfig]:
     """A function composing the real config with fast defaults and extra overrides."""
@@ -45,9 +82,13 @@ __all__ = [
     "FAST_OVERRIDES",
     "QUICK_OVERRIDES",
     "TRAIN_SCRIPT",
+    "built",
     "compose_config",
+    "execute_config",
+    "planned",
     "run_script",
     "run_sweep",
+    "train",
 ]
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +48,18 @@ def run_sweep(
 
 
 def scalars(run_dir: Path) -> dict[str, list[tuple[int, float]]]:
-    """Every TensorBoard scalar of ``run_dir`` as ``tag -> [(step, value), ...]``, as read back."""
+    """Every TensorBoard scalar of ``run_dir`` as ``tag -> [(step, value), ...]`` in step order.
+
+    Sorted because a run has several event files (Lightning reopens its writer for the test
+    stage) and TensorBoard reads them in name order, where a process's writer counter puts
+    ``.10`` before ``.9``; the sort is stable, so a step logged twice still shows twice.
+    """
     events = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})
     events.Reload()
     return {
-        tag: [(event.step, event.value) for event in events.Scalars(tag)]
+        tag: sorted(
+            ((event.step, event.value) for event in events.Scalars(tag)), key=lambda p: p[0]
+        )
         for tag in events.Tags()["scalars"]
     }
 
@@ -75,3 +85,44 @@ def file_bytes(directory: Path) -> dict[str, bytes]:
         for path in sorted(directory.rglob("*"))
         if path.is_file()
     }
+
+
+def start_script(script: Path, *args: str, log: Path) -> subprocess.Popen[bytes]:
+    """``python script args`` started in its own process group (``os.killpg(p.pid, ...)`` stops
+    it with every process it starts), its output going to the file ``log``.
+    """
+    with open(log, "wb") as output:
+        return subprocess.Popen(
+            [sys.executable, str(script), *args],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def wait_for(process: subprocess.Popen[bytes], condition: Callable[[], bool], what: str) -> None:
+    """Poll ``condition`` until it holds; fail if ``process`` ends first."""
+    deadline = time.monotonic() + 240
+    while not condition():
+        assert process.poll() is None, f"the process ended before {what}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.0005)
+
+
+def freeze(process: subprocess.Popen[bytes]) -> None:
+    """Stop ``process``'s whole group where it is (it can still be killed or continued)."""
+    os.killpg(process.pid, signal.SIGSTOP)
+
+
+def kill(process: subprocess.Popen[bytes]) -> None:
+    """``kill -9`` ``process``'s group, and wait until none of its processes is left."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    raise AssertionError("processes of the killed group are still alive")

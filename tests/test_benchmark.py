@@ -9,15 +9,14 @@ from pathlib import Path
 import pytest
 import torch
 
+from benchmarks.hand_loop import train_hand_loop
+from benchmarks.settings import TRAINLAB_VARIANTS, Workload
+from benchmarks.trainlab_path import train_trainlab
+from benchmarks.workload import build_parts
 from tests.subprocess_runs import run_script
-from trainlab.benchmark.hand_loop import train_hand_loop
-from trainlab.benchmark.overhead import measure_default_job_phases
-from trainlab.benchmark.settings import TRAINLAB_VARIANTS, Workload
-from trainlab.benchmark.trainlab_path import train_trainlab
-from trainlab.benchmark.workload import build_parts, make_data
 from trainlab.paths import PROJECT_ROOT
 
-SCRIPT = PROJECT_ROOT / "scripts" / "benchmark.py"
+SCRIPT = PROJECT_ROOT / "benchmarks" / "benchmark.py"
 # 40 samples in batches of 16: the 7 steps cross two epoch boundaries (3 batches per epoch).
 TINY = {"batch_size": 16, "steps": 4, "warmup_steps": 2, "samples": 40}
 
@@ -25,12 +24,11 @@ TINY = {"batch_size": 16, "steps": 4, "warmup_steps": 2, "samples": 40}
 @pytest.mark.parametrize("model", ["mlp", "cifar_cnn"])
 def test_both_paths_train_the_same_model_to_the_same_weights(model: str) -> None:
     workload = Workload(device="cpu", model=model, **TINY)
-    data = make_data(workload)
-    parts = build_parts(workload, data)
+    parts = build_parts(workload)
     initial = [p.detach().clone() for p in parts.initial_model.parameters()]
 
-    hand_model, hand_seconds, hand_loss = train_hand_loop(workload, data, parts)
-    trainlab_model, trainlab_seconds, trainlab_loss = train_trainlab(workload, data, parts)
+    hand_model, hand_seconds, hand_loss = train_hand_loop(workload, parts)
+    trainlab_model, trainlab_seconds, trainlab_loss = train_trainlab(workload, parts)
 
     assert hand_seconds > 0 and trainlab_seconds > 0
     assert trainlab_loss == pytest.approx(hand_loss, rel=1e-6)
@@ -50,11 +48,10 @@ def test_both_paths_train_the_same_model_to_the_same_weights(model: str) -> None
 @pytest.mark.parametrize("precision", ["32-true", "bf16-mixed"])
 def test_both_paths_match_on_the_gpu_with_data_on_the_device(precision: str) -> None:
     workload = Workload(device="cuda", model="cifar_cnn", precision=precision, **TINY)
-    data = make_data(workload)
-    assert data.inputs.is_cuda
-    parts = build_parts(workload, data)
-    hand_model, _, hand_loss = train_hand_loop(workload, data, parts)
-    trainlab_model, _, trainlab_loss = train_trainlab(workload, data, parts)
+    parts = build_parts(workload)
+    assert parts.data.inputs.is_cuda
+    hand_model, _, hand_loss = train_hand_loop(workload, parts)
+    trainlab_model, _, trainlab_loss = train_trainlab(workload, parts)
     # cuDNN may pick different (autotuned) kernels per run: close, not bit-equal.
     assert trainlab_loss == pytest.approx(hand_loss, rel=1e-2)
     for hand, trainlab in zip(hand_model.parameters(), trainlab_model.parameters(), strict=True):
@@ -64,10 +61,9 @@ def test_both_paths_match_on_the_gpu_with_data_on_the_device(precision: str) -> 
 
 def test_gradient_norm_logging_does_not_change_training() -> None:
     workload = Workload(device="cpu", model="mlp", **TINY)
-    data = make_data(workload)
-    parts = build_parts(workload, data)
-    with_norms, _, loss_with = train_trainlab(workload, data, parts, grad_norms=True)
-    without, _, loss_without = train_trainlab(workload, data, parts, grad_norms=False)
+    parts = build_parts(workload)
+    with_norms, _, loss_with = train_trainlab(workload, parts, grad_norms=True)
+    without, _, loss_without = train_trainlab(workload, parts, grad_norms=False)
     assert loss_with == loss_without
     assert all(
         torch.equal(a, b)
@@ -76,7 +72,7 @@ def test_gradient_norm_logging_does_not_change_training() -> None:
 
 
 def run_benchmark(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    """``scripts/benchmark.py args`` run from ``tmp_path``."""
+    """``benchmarks/benchmark.py args`` run from ``tmp_path``."""
     return run_script(SCRIPT, *args, timeout=600, cwd=tmp_path)
 
 
@@ -124,7 +120,6 @@ def test_script_prints_table_and_writes_json(tmp_path: Path) -> None:
     [
         (["--steps", "0"], "--steps must be >= 1, got 0"),
         (["--warmup-steps", "0"], "--warmup-steps must be >= 1, got 0"),
-        (["--profile-rate", "0"], "--profile-rate must be >= 1, got 0"),
         (["--variants", "trainlab,fast"], "unknown variant(s) fast; choose from trainlab, "),
     ],
 )
@@ -132,16 +127,3 @@ def test_script_rejects_bad_arguments(args: list[str], message: str, tmp_path: P
     result = run_benchmark("--device", "cpu", "--samples", "16", *args, tmp_path=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr
-
-
-def test_overhead_phases_of_a_small_synthetic_run(tmp_path: Path) -> None:
-    phases = measure_default_job_phases(
-        tmp_path, overrides=["data.n_samples=400", "trainer.max_epochs=2"]
-    )
-    steps_per_epoch = 4  # 240 training samples in batches of 64
-    assert phases["train_steps"] == 2 * steps_per_epoch
-    for name in ("compose_s", "trainer_construction_s", "fit_until_first_step_s", "first_step_s"):
-        assert phases[name] > 0, name
-    assert phases["training_steps_s"] + phases["validation_s"] < phases["fit_total_s"]
-    assert phases["fit_total_s"] < phases["in_process_total_s"]
-    assert (tmp_path / "checkpoints" / "best.ckpt").is_file()

@@ -13,16 +13,19 @@ from omegaconf import DictConfig
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from torchvision.transforms.v2 import functional as TF
 
-from tests.conftest import compose_config
+from tests.conftest import built, compose_config
 from tests.fake_cifar10 import CLASS_NAMES, write_cifar10
 from tests.subprocess_runs import TRAIN, run_script
-from trainlab.build import build_datamodule, build_module, build_trainer
-from trainlab.data import CIFAR10DataModule
+from trainlab.build import build_module
+from trainlab.data import CIFAR10Data
 from trainlab.data.cifar10 import CIFAR10_MEAN, CIFAR10_STD
 from trainlab.data.cifar10_files import CifarDataError
+from trainlab.data.datamodule import InMemoryDataModule
 from trainlab.data.image_batches import crop_at, normalize, random_crop, random_flip
 from trainlab.data.loaders import EpochPermutation
 from trainlab.errors import ConfigError
+from trainlab.plan import RunPlan, plan
+from trainlab.tasks import Task
 
 SKIPPED_WARNING = "checksums of .* were NOT verified"
 needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
@@ -34,11 +37,17 @@ def data_dir(tmp_path: Path) -> Path:
     return write_cifar10(tmp_path / "cifar")
 
 
-def datamodule(data_dir: Path, **kwargs: object) -> CIFAR10DataModule:
-    """An offline datamodule over the generated copy (whose checksums cannot match)."""
+def source(data_dir: Path, **kwargs: object) -> CIFAR10Data:
+    """An offline source over the generated copy (whose checksums cannot match)."""
     options = {"download": False, "check_integrity": False, "val_size": 100, **kwargs}
     with pytest.warns(UserWarning, match=SKIPPED_WARNING):
-        return CIFAR10DataModule(data_dir=str(data_dir), **options)
+        return CIFAR10Data(data_dir=str(data_dir), **options)
+
+
+def cifar_plan(data_dir: Path, run_dir: Path, *overrides: str) -> RunPlan:
+    """The plan of ``cifar_config`` (its checksum warning expected)."""
+    with pytest.warns(UserWarning, match=SKIPPED_WARNING):
+        return plan(cifar_config(data_dir, *overrides), run_dir)
 
 
 def cifar_config(data_dir: Path, *overrides: str) -> DictConfig:
@@ -63,31 +72,29 @@ def batch_file(data_dir: Path, name: str) -> Path:
 
 
 def test_batches_are_read_once_into_uint8_tensors(data_dir: Path) -> None:
-    dm = datamodule(data_dir)
-    dm.setup("fit")
-    train_images, train_labels = dm.splits["train"]
-    val_images, _ = dm.splits["val"]
-    test_images, test_labels = dm.splits["test"]
+    data = source(data_dir)
+    splits = data.load()
+    train_images, train_labels = splits["train"]
+    val_images, _ = splits["val"]
+    test_images, test_labels = splits["test"]
     assert train_images.dtype == torch.uint8 and train_labels.dtype == torch.int64
     assert train_images.shape == (400, 3, 32, 32) and val_images.shape == (100, 3, 32, 32)
     assert test_images.shape == (200, 3, 32, 32)
-    assert dm.class_names == tuple(CLASS_NAMES)
+    assert data.class_names == tuple(CLASS_NAMES)
+    assert (data.task, data.input_shape, data.num_outputs) == (Task.MULTICLASS, (3, 32, 32), 10)
     raw = pickle.loads(batch_file(data_dir, "test_batch").read_bytes())
     assert torch.equal(test_images, torch.from_numpy(raw["data"]).reshape(-1, 3, 32, 32))
     assert test_labels.tolist() == raw["labels"]
 
 
 def test_val_size_fraction_holds_out_that_share(data_dir: Path) -> None:
-    dm = datamodule(data_dir, val_size=0.1)
-    dm.setup("fit")
-    assert len(dm.splits["val"][0]) == 50 and len(dm.splits["train"][0]) == 450
+    splits = source(data_dir, val_size=0.1).load()
+    assert len(splits["val"][0]) == 50 and len(splits["train"][0]) == 450
 
 
 def test_split_follows_the_seed(data_dir: Path) -> None:
     def val_images(seed: int) -> torch.Tensor:
-        dm = datamodule(data_dir, seed=seed)
-        dm.setup("fit")
-        return dm.splits["val"][0]
+        return source(data_dir, seed=seed).load()["val"][0]
 
     assert torch.equal(val_images(3), val_images(3))
     assert not torch.equal(val_images(3), val_images(4))
@@ -96,26 +103,28 @@ def test_split_follows_the_seed(data_dir: Path) -> None:
 def test_missing_folder_without_download_names_path_and_fix(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
     with pytest.raises(CifarDataError, match=r"nowhere/cifar-10-batches-py does not exist") as info:
-        CIFAR10DataModule(data_dir=str(missing), download=False)
+        CIFAR10Data(data_dir=str(missing), download=False)
     assert "data.download=true" in str(info.value) and "data.data_dir" in str(info.value)
 
 
 def test_missing_folder_with_download_defers_to_prepare_data(tmp_path: Path) -> None:
-    dm = CIFAR10DataModule(data_dir=str(tmp_path / "later"), download=True)
-    assert dm.class_names[0] == "class_0"
+    data = CIFAR10Data(data_dir=str(tmp_path / "later"), download=True)
+    assert data.class_names[0] == "class_0"
+    inputs, targets = data.example_batch(2)  # stand-ins until the download
+    assert inputs.shape == (2, 3, 32, 32) and inputs.dtype == torch.uint8 and len(targets) == 2
 
 
 def test_missing_file_is_named(data_dir: Path) -> None:
     batch_file(data_dir, "data_batch_3").unlink()
     with pytest.raises(CifarDataError, match=r"cifar-10-batches-py/data_batch_3 is missing"):
-        CIFAR10DataModule(data_dir=str(data_dir), download=False, check_integrity=False)
+        CIFAR10Data(data_dir=str(data_dir), download=False, check_integrity=False)
 
 
 def test_checksums_reject_a_copy_unless_integrity_checks_are_off(data_dir: Path) -> None:
     with pytest.raises(CifarDataError, match=r"data_batch_1 fails its MD5 check") as info:
-        CIFAR10DataModule(data_dir=str(data_dir), download=False)
+        CIFAR10Data(data_dir=str(data_dir), download=False)
     assert "data.check_integrity=false" in str(info.value)
-    assert datamodule(data_dir).class_names == tuple(CLASS_NAMES)  # warns, then accepts it
+    assert source(data_dir).class_names == tuple(CLASS_NAMES)  # warns, then accepts it
 
 
 @pytest.mark.filterwarnings("ignore:data.check_integrity=false")
@@ -140,17 +149,16 @@ def test_invalid_batch_is_refused(data_dir: Path, content: bytes, message: str) 
     with pytest.raises(
         CifarDataError, match=rf"data_batch_2 is not a valid CIFAR batch: {message}"
     ):
-        CIFAR10DataModule(data_dir=str(data_dir), download=False, check_integrity=False)
+        CIFAR10Data(data_dir=str(data_dir), download=False, check_integrity=False)
 
 
-def test_data_errors_are_config_errors_raised_while_building(tmp_path: Path) -> None:
-    cfg = cifar_config(tmp_path / "absent")
+def test_data_errors_are_config_errors_raised_by_the_plan(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
-        build_datamodule(cfg)
+        plan(cifar_config(tmp_path / "absent"), tmp_path / "run")
 
 
 def test_normalisation_uses_cifar_statistics(data_dir: Path) -> None:
-    dm = datamodule(data_dir, augment=True)
+    dm = InMemoryDataModule(source(data_dir, augment=True))
     images = torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8)
     labels = torch.arange(4)
     # No trainer attached, so not training: normalised only, never augmented.
@@ -184,12 +192,13 @@ def test_augmentation_is_per_image_and_reproducible() -> None:
     assert 0 < int(unchanged.sum()) < 16  # most images moved, each by its own draw
 
 
-def test_channels_last_and_compile_options_build_the_same_network(data_dir: Path) -> None:
-    cfg = cifar_config(data_dir, "model.channels_last=true", "compile=true")
-    with pytest.warns(UserWarning, match=SKIPPED_WARNING):
-        dm = build_datamodule(cfg)
-    module = build_module(cfg, dm)
-    plain = build_module(cifar_config(data_dir), dm)
+def test_channels_last_and_compile_options_build_the_same_network(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    module = build_module(
+        cifar_plan(data_dir, tmp_path / "a", "model.channels_last=true", "compile=true")
+    )
+    plain = build_module(cifar_plan(data_dir, tmp_path / "b"))
     assert module.model._compiled_call_impl is not None
     conv = module.model.layers.conv1.weight
     assert conv.is_contiguous(memory_format=torch.channels_last)
@@ -280,31 +289,30 @@ class FirstBatches(L.Callback):
 
 def fit_one_short_epoch(
     data_dir: Path, run_dir: Path, *overrides: str
-) -> tuple[CIFAR10DataModule, L.Trainer, FirstBatches]:
+) -> tuple[InMemoryDataModule, L.Trainer, FirstBatches]:
     """Fit one epoch (one validation batch, no logger or checkpoints) recording first batches."""
-    cfg = cifar_config(
-        data_dir,
-        *overrides,
-        "trainer.max_epochs=1",
-        "trainer.limit_val_batches=1",
-        "logger=none",
-        "checkpoint.enabled=false",
+    parts = built(
+        cifar_plan(
+            data_dir,
+            run_dir,
+            *overrides,
+            "trainer.max_epochs=1",
+            "trainer.limit_val_batches=1",
+            "logger=none",
+            "checkpoint.enabled=false",
+        )
     )
-    with pytest.warns(UserWarning, match=SKIPPED_WARNING):
-        dm = build_datamodule(cfg)
     batches = FirstBatches()
-    trainer = build_trainer(cfg, run_dir)
-    trainer.callbacks.append(batches)
-    trainer.fit(build_module(cfg, dm), datamodule=dm)
-    return dm, trainer, batches
+    parts.trainer.callbacks.append(batches)
+    parts.trainer.fit(parts.module, datamodule=parts.datamodule)
+    return parts.datamodule, parts.trainer, batches
 
 
 @pytest.mark.slow
 def test_augmentation_changes_training_batches_only_and_is_reproducible(
     data_dir: Path, tmp_path: Path
 ) -> None:
-    def fit(name: str) -> tuple[CIFAR10DataModule, torch.Tensor, dict[str, torch.Tensor]]:
-        L.seed_everything(0, verbose=False)
+    def fit(name: str) -> tuple[InMemoryDataModule, torch.Tensor, dict[str, torch.Tensor]]:
         dm, trainer, batches = fit_one_short_epoch(
             data_dir, tmp_path / name, "data.augment=true", "trainer.limit_train_batches=3"
         )
@@ -329,7 +337,7 @@ def test_true_precision_gets_inputs_in_its_dtype(data_dir: Path, tmp_path: Path)
         data_dir, tmp_path, "trainer.precision=64-true", "trainer.limit_train_batches=2"
     )
     assert batches.inputs["train"].dtype == torch.float64
-    assert torch.isfinite(trainer.callback_metrics["train/loss_step"])
+    assert torch.isfinite(trainer.callback_metrics["train/loss_epoch"])
 
 
 @pytest.mark.gpu
@@ -337,21 +345,21 @@ def test_true_precision_gets_inputs_in_its_dtype(data_dir: Path, tmp_path: Path)
 def test_gpu_keeps_the_data_on_the_device_and_trains_in_bf16(
     data_dir: Path, tmp_path: Path
 ) -> None:
-    cfg = cifar_config(
-        data_dir,
-        "model.channels_last=true",
-        "trainer.max_epochs=1",
-        "trainer.accelerator=gpu",
-        "trainer.devices=1",
-        "trainer.precision=bf16-mixed",
-        "logger=none",
-        "checkpoint.enabled=false",
+    parts = built(
+        cifar_plan(
+            data_dir,
+            tmp_path,
+            "model.channels_last=true",
+            "trainer.max_epochs=1",
+            "trainer.accelerator=gpu",
+            "trainer.devices=1",
+            "trainer.precision=bf16-mixed",
+            "logger=none",
+            "checkpoint.enabled=false",
+        )
     )
-    with pytest.warns(UserWarning, match=SKIPPED_WARNING):
-        dm = build_datamodule(cfg)
-    module = build_module(cfg, dm)
-    trainer = build_trainer(cfg, tmp_path)
-    trainer.fit(module, datamodule=dm)
+    trainer, dm = parts.trainer, parts.datamodule
+    trainer.fit(parts.module, datamodule=dm)
     images, labels = dm.splits["train"]
     assert images.is_cuda and labels.is_cuda and images.dtype == torch.uint8
-    assert torch.isfinite(trainer.callback_metrics["train/loss_step"])
+    assert torch.isfinite(trainer.callback_metrics["train/loss_epoch"])

@@ -5,16 +5,14 @@ from __future__ import annotations
 import pytest
 import torch
 
-from trainlab.data import SyntheticDataModule
+from trainlab.data import SyntheticData
 from trainlab.data.loaders import EpochPermutation, InMemoryBatchLoader
 from trainlab.data.splits import resolve_size
 from trainlab.tasks import Task
 
 
 def splits(task: str, seed: int, **kwargs: object) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-    module = SyntheticDataModule(task=task, seed=seed, **kwargs)
-    module.setup()
-    return module.splits
+    return SyntheticData(task=task, seed=seed, **kwargs).load()
 
 
 @pytest.mark.parametrize("task", ["regression", "binary", "multiclass"])
@@ -70,7 +68,7 @@ def test_split_sizes_counts_and_fractions() -> None:
 def test_bad_sizes_name_the_field(kwargs: dict[str, object], message: str) -> None:
     arguments = {"task": "multiclass", **kwargs}
     with pytest.raises(ValueError, match=message):
-        SyntheticDataModule(**arguments)
+        SyntheticData(**arguments)
 
 
 def test_resolve_size() -> None:
@@ -110,7 +108,11 @@ def test_unshuffled_loader_keeps_order_and_drop_last() -> None:
     assert len(dropping) == 2 and [len(y) for _, y in dropping] == [4, 4]
 
 
-def test_datamodule_describes_model_io() -> None:
-    module = SyntheticDataModule(task="multiclass", n_features=7, n_classes=4)
-    assert (module.task, module.input_shape, module.num_outputs) == (Task.MULTICLASS, (7,), 4)
-    assert SyntheticDataModule(task="binary").num_outputs == 1
+def test_source_declares_the_data_contract() -> None:
+    data = SyntheticData(task="multiclass", n_features=7, n_classes=4)
+    assert (data.task, data.input_shape, data.num_outputs) == (Task.MULTICLASS, (7,), 4)
+    assert data.class_names == ("class_0", "class_1", "class_2", "class_3")
+    binary = SyntheticData(task="binary")
+    assert (binary.num_outputs, binary.class_names) == (1, None)
+    inputs, targets = data.example_batch(3)
+    assert torch.equal(inputs, data.load()["train"][0][:3]) and len(targets) == 3

@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import lightning as L
 import pytest
 import torch
 
-from tests.conftest import compose_config
+from tests.conftest import built, compose_config, execute_config, planned
 from tests.subprocess_runs import TRAIN, record, run_script
-from trainlab.build import build_datamodule, build_module, build_trainer
 from trainlab.callbacks import DivergenceDetector
 from trainlab.errors import DivergedError
-from trainlab.run_record import RunRecord
-from trainlab.train import train
+from trainlab.execute import fit_and_test
+from trainlab.outcome import Ending
 
 DIVERGING = ("data=regression", "loss=mse", "optimizer=sgd", "optimizer.lr=1e6")
 
 
 def test_a_huge_learning_rate_stops_the_run_as_diverged(tmp_path: Path) -> None:
-    with pytest.raises(DivergedError) as error:
-        train(compose_config(*DIVERGING, "logger=none"), tmp_path)
-    message = str(error.value)
+    outcome = execute_config(compose_config(*DIVERGING, "logger=none"), tmp_path)
+    assert outcome.ending is Ending.DIVERGED and outcome.exit_code == 3
+    assert isinstance(outcome.error, DivergedError)
+    message = str(outcome.error)
     assert message.startswith("training diverged at step 3: train loss is nan")
     assert "the last finite loss was " in message and "at step 2" in message
     saved = record(tmp_path)
@@ -39,14 +40,12 @@ class _PoisonWeightsInSecondEpoch(L.Callback):
 
 
 def test_the_last_good_checkpoint_is_kept(tmp_path: Path) -> None:
-    cfg = compose_config("logger=none", "trainer.max_epochs=3")
-    datamodule = build_datamodule(cfg)
-    module = build_module(cfg, datamodule)
-    trainer = build_trainer(cfg, tmp_path)
-    trainer.callbacks.append(_PoisonWeightsInSecondEpoch())
-    run = RunRecord.start(tmp_path, cfg)
-    with pytest.raises(DivergedError, match="at step 7: train loss is nan"), run.tracking(trainer):
-        trainer.fit(module, datamodule=datamodule)
+    run_plan = planned("logger=none", "trainer.max_epochs=3", run_dir=tmp_path)
+    parts = built(run_plan)
+    parts.trainer.callbacks.append(_PoisonWeightsInSecondEpoch())
+    outcome = fit_and_test(run_plan, parts)
+    assert outcome.ending is Ending.DIVERGED
+    assert "at step 7: train loss is nan" in str(outcome.error)
     last = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)
     assert (last["epoch"], last["global_step"]) == (0, 4)
     assert all(torch.isfinite(w).all() for w in last["state_dict"].values())
@@ -64,8 +63,9 @@ def test_detector_names_a_first_step_with_no_finite_loss_before_it() -> None:
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_on_cuda_divergence_is_caught_before_any_checkpoint(tmp_path: Path) -> None:
     cfg = compose_config(*DIVERGING, "logger=none", "trainer.accelerator=gpu")
-    with pytest.raises(DivergedError, match=r"at step \d+: train loss is (nan|inf)"):
-        train(cfg, tmp_path)
+    outcome = execute_config(cfg, tmp_path)
+    assert outcome.ending is Ending.DIVERGED
+    assert re.search(r"at step \d+: train loss is (nan|inf)", str(outcome.error))
     assert record(tmp_path)["status"] == "diverged"
     assert not (tmp_path / "checkpoints").exists()
 

@@ -11,16 +11,22 @@ import torch
 from omegaconf import DictConfig
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
-from tests.conftest import compose_config
+from tests.conftest import built, compose_config, planned
 from tests.subprocess_runs import scalars
-from trainlab.build import build_datamodule, build_module, build_trainer
+from trainlab.build import RunParts
 from trainlab.optimizers import SCHEDULERS
 
 
-def fit(cfg: DictConfig, run_dir: Path) -> dict[str, list[tuple[int, float]]]:
-    """Fit ``cfg`` with trainlab's builders; every scalar series it wrote."""
-    datamodule = build_datamodule(cfg)
-    build_trainer(cfg, run_dir).fit(build_module(cfg, datamodule), datamodule=datamodule)
+def fitted(run_dir: Path, *overrides: str) -> RunParts:
+    """The parts of a run of ``overrides``, fitted with trainlab's builders."""
+    parts = built(planned(*overrides, run_dir=run_dir))
+    parts.trainer.fit(parts.module, datamodule=parts.datamodule)
+    return parts
+
+
+def fit(run_dir: Path, *overrides: str) -> dict[str, list[tuple[int, float]]]:
+    """Every scalar series a fit of ``overrides`` wrote."""
+    fitted(run_dir, *overrides)
     return scalars(run_dir)
 
 
@@ -38,8 +44,9 @@ def onecycle_rates(cfg: DictConfig, total_steps: int) -> list[float]:
 
 
 def test_lr_is_logged_on_each_logging_step_with_the_rate_that_step_used(tmp_path: Path) -> None:
-    cfg = compose_config("scheduler=onecycle", "trainer.log_every_n_steps=3")
-    series = fit(cfg, tmp_path)
+    overrides = ("scheduler=onecycle", "trainer.log_every_n_steps=3")
+    series = fit(tmp_path, *overrides)
+    cfg = compose_config(*overrides)
     steps = [step for step, _ in series["train/lr"]]
     assert steps == [step for step, _ in series["train/loss_step"]]
     assert steps == [2, 5]  # 2 epochs of 4 batches; Lightning logs every 3rd step
@@ -50,11 +57,9 @@ def test_lr_is_logged_on_each_logging_step_with_the_rate_that_step_used(tmp_path
 def test_epoch_train_metrics_cover_every_training_example(tmp_path: Path) -> None:
     # lr=0 keeps the model fixed, so the epoch's accuracy and F1 must equal the model's on the
     # whole training split, whichever way the per-batch predictions were accumulated.
-    cfg = compose_config("optimizer.lr=0.0", "trainer.max_epochs=1", "checkpoint.enabled=false")
-    datamodule = build_datamodule(cfg)
-    module = build_module(cfg, datamodule)
-    build_trainer(cfg, tmp_path).fit(module, datamodule=datamodule)
-    inputs, targets = datamodule.splits["train"]
+    parts = fitted(tmp_path, "optimizer.lr=0.0", "trainer.max_epochs=1", "checkpoint.enabled=false")
+    module = parts.module
+    inputs, targets = parts.datamodule.splits["train"]
     with torch.no_grad():
         logits = module(inputs)
     series = scalars(tmp_path)
@@ -62,23 +67,24 @@ def test_epoch_train_metrics_cover_every_training_example(tmp_path: Path) -> Non
     f1 = MulticlassF1Score(num_classes=3, average="macro")(logits, targets)
     assert series["train/acc"][0][1] == pytest.approx(float(accuracy), abs=1e-7)
     assert series["train/f1"][0][1] == pytest.approx(float(f1), abs=1e-7)
+    # The epoch's loss weighs each batch by its size (the last of 240 examples holds 48).
+    whole_split_loss = module.loss(logits, targets)
+    assert series["train/loss_epoch"][0][1] == pytest.approx(float(whole_split_loss), abs=1e-6)
 
 
 def test_validation_and_test_metrics_cover_every_example_of_their_split(tmp_path: Path) -> None:
     # Logged once per evaluation from the metric objects; the values must be the model's on the
     # whole split (several batches each), not on the last batch.
-    cfg = compose_config(
-        "optimizer.lr=0.0", "trainer.max_epochs=1", "checkpoint.enabled=false", "data.batch_size=16"
-    )
-    datamodule = build_datamodule(cfg)
-    module = build_module(cfg, datamodule)
-    trainer = build_trainer(cfg, tmp_path)
-    trainer.fit(module, datamodule=datamodule)
-    trainer.test(module, datamodule=datamodule)
+    parts = fitted(
+        tmp_path, "optimizer.lr=0.0", "trainer.max_epochs=1", "checkpoint.enabled=false",
+        "data.batch_size=16",
+    )  # fmt: skip
+    module, datamodule = parts.module, parts.datamodule
+    parts.trainer.test(module, datamodule=datamodule)
     series = scalars(tmp_path)
     for stage in ("val", "test"):
         inputs, targets = datamodule.splits[stage]
-        assert len(targets) > cfg.data.batch_size
+        assert len(targets) > 16
         with torch.no_grad():
             logits = module(inputs)
         accuracy = MulticlassAccuracy(num_classes=3, average="micro")(logits, targets)
@@ -88,7 +94,7 @@ def test_validation_and_test_metrics_cover_every_example_of_their_split(tmp_path
 
 
 def test_disabled_checkpointing_writes_no_checkpoint(tmp_path: Path) -> None:
-    fit(compose_config("checkpoint.enabled=false", "trainer.max_epochs=1"), tmp_path)
+    fit(tmp_path, "checkpoint.enabled=false", "trainer.max_epochs=1")
     assert not list(tmp_path.rglob("*.ckpt"))
 
 

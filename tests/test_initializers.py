@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,11 +14,10 @@ import torch
 from scipy import stats
 from torch import nn
 
-from tests.conftest import FAST_OVERRIDES, compose_config
+from tests.conftest import FAST_OVERRIDES, built, compose_config, planned
 from tests.subprocess_runs import TRAIN, record, run_script
 from trainlab.activations import ACTIVATIONS
-from trainlab.build import build_datamodule, build_model
-from trainlab.config.checks import check_config
+from trainlab.config.ranges import ALLOWED
 from trainlab.errors import ConfigError
 from trainlab.initializers import DEFAULT, INITIALIZERS, activation_gain, initialize
 from trainlab.models import MLP, CifarCNN
@@ -65,6 +65,11 @@ def wide_mlp(activation: str, params: dict) -> MLP:
     )
 
 
+def small_mlp(activation: str) -> MLP:
+    torch.manual_seed(0)
+    return MLP((20,), 5, lambda: ACTIVATIONS.build(activation), hidden_sizes=[30, 40])
+
+
 @pytest.mark.parametrize("activation", sorted(GAIN_CASES))
 @pytest.mark.parametrize("name", DRAWN)
 def test_initializer_draws_the_documented_statistics(name: str, activation: str) -> None:
@@ -102,6 +107,36 @@ def test_initializer_draws_the_documented_statistics(name: str, activation: str)
         assert not layers[layer_name].bias.any(), "biases are zeroed"
 
 
+def torch_init(name: str) -> Callable[..., torch.Tensor]:
+    """The ``torch.nn.init`` function a registered initialiser is named after (``xavier_uniform_``)."""
+    return getattr(nn.init, f"{name}_")
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "leaky_relu"])
+@pytest.mark.parametrize("name", DRAWN)
+def test_initializer_draws_torchs_own_tensors(name: str, activation: str) -> None:
+    """Same seed, same tensors: each layer drawn by the torch.nn.init function of that name."""
+    model = small_mlp(activation)
+    initialize(model, {"name": name}, activation, {})
+    expected = small_mlp(activation)
+    draw = torch_init(name)
+    layers = [m for m in expected.modules() if isinstance(m, nn.Linear)]
+    with torch.no_grad():
+        for layer in layers:
+            # The output layer is followed by no activation: torch's "linear".
+            nonlinearity = "linear" if layer is layers[-1] else activation
+            if "gain" in inspect.signature(draw).parameters:
+                draw(layer.weight, gain=nn.init.calculate_gain(nonlinearity))
+            else:  # kaiming: the activation by name (leaky_relu's default slope 0.01 as a)
+                a = 0.01 if nonlinearity == "leaky_relu" else 0.0
+                draw(layer.weight, a=a, nonlinearity=nonlinearity)
+            nn.init.zeros_(layer.bias)
+    for (key, value), (_, torch_value) in zip(
+        model.state_dict().items(), expected.state_dict().items(), strict=True
+    ):
+        assert torch.equal(value, torch_value), key
+
+
 def test_kaiming_fan_out_mode() -> None:
     model = wide_mlp("relu", {})
     initialize(model, {"name": "kaiming_normal", "mode": "fan_out"}, "relu", {})
@@ -134,15 +169,19 @@ def test_default_touches_nothing_not_even_the_random_state() -> None:
     assert model.layers.hidden1.bias.abs().min() > 0  # PyTorch's own biases, not zeros
 
 
-def test_default_run_builds_the_model_pytorch_builds() -> None:
-    cfg = compose_config()
-    assert cfg.init.name == DEFAULT
-    L.seed_everything(cfg.seed, verbose=False)
-    built = build_model(cfg, build_datamodule(cfg))
-    L.seed_everything(cfg.seed, verbose=False)
-    plain = MLP((4,), 3, nn.ReLU, hidden_sizes=list(cfg.model.hidden_sizes))
+def test_default_run_builds_the_model_pytorch_builds(tmp_path: Path) -> None:
+    run_plan = planned(run_dir=tmp_path)
+    assert run_plan.init.name == DEFAULT
+    model = built(run_plan).module.model
+    L.seed_everything(run_plan.seed, workers=True, verbose=False)
+    plain = MLP(
+        run_plan.data.input_shape,
+        run_plan.data.num_outputs,
+        nn.ReLU,
+        hidden_sizes=list(run_plan.cfg.model.hidden_sizes),
+    )
     for (name, value), (_, expected) in zip(
-        built.state_dict().items(), plain.state_dict().items(), strict=True
+        model.state_dict().items(), plain.state_dict().items(), strict=True
     ):
         assert torch.equal(value, expected), name
 
@@ -203,28 +242,30 @@ def test_computed_gain_keeps_unit_variance_pre_activations(name: str) -> None:
     assert following.var().item() == pytest.approx(1, rel=0.05)
 
 
-def test_bad_init_sections_are_refused_before_training(tmp_path: Path) -> None:
+def test_bad_init_sections_are_refused_by_the_plan(tmp_path: Path) -> None:
     cases = {
-        (
-            "init.name=glorot",
-        ): "init: Unknown initializer 'glorot'. Registered initializers: default, kaiming_normal",
-        (
-            "init=kaiming_normal",
-            "init.mode=fan_avg",
-        ): "Invalid init.mode: Invalid value 'fan_avg', expected one of [fan_in, fan_out]. kaiming_normal accepts: mode: fan_in|fan_out.",
-        (
-            "init=orthogonal",
-            "+init.gain=2",
-        ): "init.gain is set by trainlab and cannot be configured",
+        ("init.name=glorot",): (
+            f"init: Unknown initializer 'glorot'. Registered initializers: "
+            f"{', '.join(INITIALIZERS.names())}."
+        ),
+        ("init=kaiming_normal", "init.mode=fan_avg"): (
+            f"init.mode='fan_avg' is not allowed: init.mode must be "
+            f"{ALLOWED['init']['mode'].description}"
+        ),
+        ("init=orthogonal", "+init.gain=2"): (
+            "init.gain is set by trainlab and cannot be configured"
+        ),
     }
     for overrides, message in cases.items():
         with pytest.raises(ConfigError) as error:
-            check_config(compose_config(*overrides), tmp_path)
+            planned(*overrides, run_dir=tmp_path / "run")
         assert message in str(error.value)
+        assert not (tmp_path / "run").exists()
 
 
 def test_the_init_choice_is_a_hyperparameter() -> None:
-    values = hparams(compose_config("init=kaiming_uniform", "init.mode=fan_out"))
+    overrides = ("init=kaiming_uniform", "init.mode=fan_out")
+    values = hparams(compose_config(*overrides), overrides)
     assert (values["init"], values["init.mode"]) == ("kaiming_uniform", "fan_out")
 
 
@@ -236,9 +277,7 @@ def test_cli_run_starts_from_the_chosen_initialisation(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert record(tmp_path)["status"] == "completed"
     saved = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
-    cfg = compose_config(*overrides)
-    L.seed_everything(cfg.seed, verbose=False)
-    expected = build_model(cfg, build_datamodule(cfg)).state_dict()
+    expected = built(planned(*overrides, run_dir=tmp_path / "planned")).module.model.state_dict()
     for name, value in expected.items():
         assert torch.equal(saved[f"model.{name}"], value), name
     assert not saved["model.layers.hidden1.bias"].any()

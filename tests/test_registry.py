@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 import trainlab
+from trainlab.loggers import LOGGERS
+from trainlab.paths import CONFIG_DIR
 from trainlab.registry import DuplicateNameError, Registry, UnknownNameError
+
+REGISTRIES = {
+    "loss": trainlab.LOSSES,
+    "activation": trainlab.ACTIVATIONS,
+    "optimizer": trainlab.OPTIMIZERS,
+    "scheduler": trainlab.SCHEDULERS,
+    "logger": LOGGERS,
+}
 
 
 def make_registry() -> Registry[object]:
@@ -57,3 +68,22 @@ def test_public_registries_importable_from_package() -> None:
     assert {"sgd", "adam", "adamw", "rmsprop", "adagrad"} <= set(trainlab.OPTIMIZERS.names())
     with pytest.raises(UnknownNameError, match="Registered optimizers: adagrad, adam"):
         trainlab.OPTIMIZERS.get("adamm")
+
+
+@pytest.mark.parametrize("group", list(REGISTRIES))
+def test_every_registered_option_has_one_yaml_and_every_yaml_names_one(group: str) -> None:
+    registry = REGISTRIES[group]
+    named = {}
+    for path in (CONFIG_DIR / group).glob("*.yaml"):
+        content = yaml.safe_load(path.read_text()) or {}
+        # Loggers are keyed by name, so that several can be chosen at once (logger=[a,b]).
+        names = (
+            [k for k in content if k != "defaults"] if group == "logger" else [content.get("name")]
+        )
+        for name in names:
+            if name not in (None, "none"):
+                named[path.stem] = name
+    assert all(name in registry for name in named.values()), named
+    assert set(registry.names()) <= set(named.values())
+    for option, name in named.items():  # an option is the entry's name or one of its aliases
+        assert option == name or option in registry.aliases(registry.get(name).name)

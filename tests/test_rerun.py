@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.conftest import FAST_OVERRIDES, compose_config
+from tests.conftest import FAST_OVERRIDES, compose_config, train
 from tests.subprocess_runs import RERUN, TRAIN, record, run_script, scalars
 from trainlab.rerun import comparison_table, metric_differences
 from trainlab.run_record import write_record
-from trainlab.train import train
 
 
 def test_comparison_names_every_differing_metric() -> None:

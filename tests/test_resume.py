@@ -9,19 +9,24 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+import lightning as L
 import numpy as np
 import pytest
 import torch
+from lightning.pytorch.loggers import Logger
+from omegaconf import OmegaConf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from tests.conftest import compose_config
+from tests.conftest import built, compose_config, planned, train
 from tests.subprocess_runs import RERUN, TRAIN, record, run_script, scalars
 from trainlab.callbacks import GlobalRNGState
 from trainlab.checkpoint_io import AtomicCheckpointIO
 from trainlab.errors import ConfigError
+from trainlab.execute import fit_and_test
+from trainlab.outcome import Ending
 from trainlab.run_record import write_record
-from trainlab.train import train
 
 # 900 training samples in batches of 16: 57 steps per epoch, a few seconds per epoch.
 RESUME_RUN = (
@@ -42,6 +47,41 @@ def test_checkpoints_are_replaced_atomically(tmp_path: Path) -> None:
     assert torch.load(path, weights_only=True)["epoch"] == 1
 
 
+class _CheckpointWhenEpochEndIsLogged(Logger):
+    """A logger that records, when an epoch's training metrics reach it, the step of the
+    ``last.ckpt`` on disk (None: none yet)."""
+
+    name, version = "watcher", 0
+
+    def __init__(self, run_dir: Path) -> None:
+        super().__init__()
+        self.last = run_dir / "checkpoints" / "last.ckpt"
+        self.steps: list[int | None] = []
+
+    def log_hyperparams(self, params: Any, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        if "train/loss_epoch" in metrics:
+            on_disk = torch.load(self.last, weights_only=True) if self.last.is_file() else None
+            self.steps.append(on_disk["global_step"] if on_disk else None)
+
+
+def test_an_epochs_checkpoint_is_in_place_only_once_its_end_is_logged(tmp_path: Path) -> None:
+    # Lightning logs an epoch's training metrics after its checkpoint is saved, and a run resumed
+    # from that checkpoint does not log them again: so the checkpoint waits for the next epoch.
+    run_plan = planned("trainer.max_epochs=3", "run_test=false", run_dir=tmp_path)
+    parts = built(run_plan)
+    watcher = _CheckpointWhenEpochEndIsLogged(tmp_path)
+    parts.trainer.loggers = [*parts.trainer.loggers, watcher]
+    fit_and_test(run_plan, parts)
+    steps = 4  # 240 training examples in batches of 64
+    assert watcher.steps == [None, steps, 2 * steps]
+    final = torch.load(watcher.last, weights_only=True)
+    assert (final["epoch"], final["global_step"]) == (2, 3 * steps)
+    assert sorted(p.name for p in watcher.last.parent.iterdir()) == ["best.ckpt", "last.ckpt"]
+
+
 def test_rng_states_survive_a_weights_only_checkpoint(tmp_path: Path) -> None:
     callback = GlobalRNGState()
     random.seed(1), np.random.seed(2), torch.manual_seed(3)
@@ -55,8 +95,10 @@ def test_rng_states_survive_a_weights_only_checkpoint(tmp_path: Path) -> None:
 
 def test_resume_without_a_checkpoint_is_refused(tmp_path: Path) -> None:
     write_record(tmp_path, {"status": "running"})
+    (tmp_path / ".hydra").mkdir()
+    OmegaConf.save(compose_config("logger=none"), tmp_path / ".hydra" / "config.yaml")
     with pytest.raises(ConfigError, match=r"resume=true but .*last.ckpt does not exist"):
-        train(compose_config("logger=none", "resume=true"), tmp_path)
+        planned("logger=none", "resume=true", run_dir=tmp_path)
 
 
 def wait_for_training_past_epoch(run_dir: Path, epoch: int, process: subprocess.Popen) -> int:
@@ -115,16 +157,6 @@ def test_a_run_killed_mid_training_resumes_to_exactly_the_same_numbers(tmp_path:
 
 
 @pytest.mark.slow
-def test_resume_refuses_a_completed_run(tmp_path: Path) -> None:
-    write_record(tmp_path, {"status": "completed"})
-    (tmp_path / ".hydra").mkdir()
-    (tmp_path / ".hydra" / "overrides.yaml").write_text("[]\n")
-    result = run_script(RERUN, str(tmp_path), "--resume")
-    assert result.returncode == 2
-    assert "completed; there is nothing to resume" in result.stderr
-
-
-@pytest.mark.slow
 def test_sigterm_is_recorded_as_interrupted_and_the_run_resumes(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     process = subprocess.Popen(
@@ -144,3 +176,40 @@ def test_sigterm_is_recorded_as_interrupted_and_the_run_resumes(tmp_path: Path) 
     assert run_script(RERUN, str(run_dir), "--resume").returncode == 0
     assert record(run_dir)["status"] == "completed"
     assert record(run_dir)["global_step"] == 3 * 57
+
+
+class _PressCtrlCAtStep(L.Callback):
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_train_batch_end(self, trainer: L.Trainer, *args: object) -> None:
+        if trainer.global_step == self.step:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        ("scheduler=step", "scheduler.step_size=1", "scheduler.gamma=0.5"),  # stepped per epoch
+        ("scheduler=cosine", "trainer.gradient_clip_val=0.05"),  # stepped per batch; clipped
+    ],
+)
+def test_a_stopped_run_with_a_schedule_resumes_to_the_same_numbers(
+    schedule: tuple[str, ...], tmp_path: Path
+) -> None:
+    overrides = ("trainer.max_epochs=3", "optimizer=sgd_momentum", *schedule)
+    whole = train(compose_config(*overrides), tmp_path / "whole")
+    run_plan = planned(*overrides, run_dir=tmp_path / "stopped")
+    parts = built(run_plan)
+    parts.trainer.callbacks.append(_PressCtrlCAtStep(6))  # mid second epoch (4 steps each)
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        assert fit_and_test(run_plan, parts).ending is Ending.CTRL_C
+    finally:
+        signal.signal(signal.SIGINT, handler)
+    last = torch.load(tmp_path / "stopped" / "checkpoints" / "last.ckpt", weights_only=False)
+    assert (record(tmp_path / "stopped")["global_step"], last["global_step"]) == (6, 4)
+    resumed = train(compose_config("resume=true"), tmp_path / "stopped")
+    assert len(record(tmp_path / "stopped")["resumed_at"]) == 1
+    assert resumed == whole
+    assert scalars(tmp_path / "stopped") == scalars(tmp_path / "whole")

@@ -8,13 +8,13 @@ from pathlib import Path
 import lightning as L
 import pytest
 
-from tests.conftest import compose_config
+from tests.conftest import built, compose_config, planned, train
 from tests.subprocess_runs import record
-from trainlab.build import build_datamodule, build_module, build_trainer
 from trainlab.errors import ConfigError
-from trainlab.run_dir import check_fresh_run_dir
-from trainlab.run_record import RECORD_KEYS, RunRecord, write_record
-from trainlab.train import train
+from trainlab.execute import fit_and_test
+from trainlab.outcome import ENDINGS, Ending
+from trainlab.run_dir import RunStatus
+from trainlab.run_record import RECORD_KEYS, write_record
 
 
 def test_completed_run_records_everything(tmp_path: Path) -> None:
@@ -39,10 +39,9 @@ def test_a_fresh_run_never_overwrites_an_earlier_one(tmp_path: Path) -> None:
     write_record(tmp_path, {"status": "completed"})
     before = (tmp_path / "run.json").read_bytes()
     with pytest.raises(ConfigError, match="already holds a run"):
-        train(compose_config("logger=none"), tmp_path)
+        planned("logger=none", run_dir=tmp_path)
     assert (tmp_path / "run.json").read_bytes() == before
     assert not (tmp_path / "checkpoints").exists()
-    check_fresh_run_dir(tmp_path, resume=True)  # resuming it is allowed
 
 
 class _PressCtrlC(L.Callback):
@@ -52,30 +51,41 @@ class _PressCtrlC(L.Callback):
 
 
 def test_ctrl_c_during_fit_is_recorded_as_interrupted(tmp_path: Path) -> None:
-    cfg = compose_config("logger=none", "trainer.max_epochs=3")
-    datamodule = build_datamodule(cfg)
-    module = build_module(cfg, datamodule)
-    trainer = build_trainer(cfg, tmp_path)
-    trainer.callbacks.append(_PressCtrlC())
-    run = RunRecord.start(tmp_path, cfg)
-    assert record(tmp_path)["status"] == "running"
+    run_plan = planned("logger=none", "trainer.max_epochs=3", run_dir=tmp_path)
+    parts = built(run_plan)
+    parts.trainer.callbacks.append(_PressCtrlC())
     handler = signal.getsignal(signal.SIGINT)
     try:
         # Lightning turns KeyboardInterrupt into sys.exit(1) after a graceful shutdown.
-        with pytest.raises(SystemExit), run.tracking(trainer):
-            trainer.fit(module, datamodule=datamodule)
+        outcome = fit_and_test(run_plan, parts)
     finally:
         signal.signal(signal.SIGINT, handler)  # Lightning ignores further Ctrl-C
+    assert outcome.ending is Ending.CTRL_C and outcome.exit_code == 130
+    assert "--resume" in outcome.message()
     saved = record(tmp_path)
     assert saved["status"] == "interrupted"
     assert (saved["global_step"], saved["epochs_completed"]) == (3, 0)
 
 
+class _FailAtStep(L.Callback):
+    def on_train_batch_end(self, trainer: L.Trainer, *args: object) -> None:
+        if trainer.global_step == 2:
+            raise RuntimeError("disk full")
+
+
 def test_an_exception_is_recorded_as_failed_with_its_message(tmp_path: Path) -> None:
-    cfg = compose_config("logger=none")
-    run = RunRecord.start(tmp_path, cfg)
-    with pytest.raises(RuntimeError), run.tracking(build_trainer(cfg, tmp_path)):
-        raise RuntimeError("disk full")
+    run_plan = planned("logger=none", run_dir=tmp_path)
+    parts = built(run_plan)
+    parts.trainer.callbacks.append(_FailAtStep())
+    outcome = fit_and_test(run_plan, parts)
+    assert outcome.ending is Ending.FAILED and outcome.exit_code == 1
     saved = record(tmp_path)
     assert (saved["status"], saved["error"]) == ("failed", "RuntimeError: disk full")
-    assert saved["ended_at"] is not None
+    assert saved["ended_at"] is not None and saved["global_step"] == 2
+
+
+def test_every_ending_has_a_status_an_exit_code_and_a_message(tmp_path: Path) -> None:
+    codes = {rule.exit_code for rule in ENDINGS.values()}
+    assert len(codes) == len(Ending)  # each ending tells itself apart by its exit code
+    assert set(ENDINGS) == set(Ending)
+    assert {rule.status for rule in ENDINGS.values()} == set(RunStatus) - {RunStatus.RUNNING}

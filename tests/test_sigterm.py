@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.conftest import compose_config
+from tests.conftest import built, planned
 from tests.test_ddp import DDP
-from trainlab.build import build_datamodule, build_module, build_trainer
 from trainlab.paths import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "scripts" / "train.py"
@@ -77,11 +76,15 @@ def test_sigterm_saves_last_checkpoint_and_exits_interrupted(tmp_path: Path) -> 
 
     # Lightning resumes from it: the fit continues from the saved step (the signal may have landed
     # after an epoch's last batch, so allow one more whole epoch after the saved one).
-    cfg = compose_config(*LONG_RUN, f"trainer.max_epochs={checkpoint['epoch'] + 2}")
-    datamodule = build_datamodule(cfg)
-    module = build_module(cfg, datamodule)
-    trainer = build_trainer(cfg, tmp_path / "resumed")
-    trainer.fit(module, datamodule=datamodule, ckpt_path=run_dir / "checkpoints" / "last.ckpt")
+    parts = built(
+        planned(
+            *LONG_RUN, f"trainer.max_epochs={checkpoint['epoch'] + 2}", run_dir=tmp_path / "resumed"
+        )
+    )
+    trainer = parts.trainer
+    trainer.fit(
+        parts.module, datamodule=parts.datamodule, ckpt_path=run_dir / "checkpoints" / "last.ckpt"
+    )
     assert trainer.global_step > checkpoint["global_step"]
     assert trainer.current_epoch == checkpoint["epoch"] + 2
 

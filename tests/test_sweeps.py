@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from omegaconf import DictConfig
 from tensorboard.backend.event_processing.event_accumulator import HISTOGRAMS, EventAccumulator
 
-from tests.conftest import QUICK_OVERRIDES, run_sweep
+from tests.conftest import QUICK_OVERRIDES, planned, run_sweep
 from trainlab.build import build_callbacks
 from trainlab.callbacks import (
     ActivationHistogramLogger,
@@ -63,12 +61,12 @@ def test_histograms_are_written_per_layer_when_switched_on(generated_sweep: Path
     assert first.min >= 0.0 and first.max > 0.0
 
 
-def test_histograms_are_off_by_default(make_config: Callable[..., DictConfig]) -> None:
-    kinds = {type(c) for c in build_callbacks(make_config(), Path("unused"))}
+def test_histograms_are_off_by_default(tmp_path: Path) -> None:
+    kinds = {type(c) for c in build_callbacks(planned(run_dir=tmp_path))}
     assert GradientNormLogger in kinds
     assert not kinds & {WeightHistogramLogger, ActivationHistogramLogger}
-    cfg = make_config("histograms.weights=true", "histograms.activations=true")
-    kinds = {type(c) for c in build_callbacks(cfg, Path("unused"))}
+    run_plan = planned("histograms.weights=true", "histograms.activations=true", run_dir=tmp_path)
+    kinds = {type(c) for c in build_callbacks(run_plan)}
     assert {WeightHistogramLogger, ActivationHistogramLogger} <= kinds
 
 

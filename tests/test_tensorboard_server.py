@@ -16,10 +16,12 @@ from typing import Any
 import pytest
 
 from trainlab.compare import read_sweep
+from trainlab.summary import CHOICE_SECTIONS
 
 pytestmark = pytest.mark.slow
 
 READY_TIMEOUT_S = 90
+HEADLINE = ("loss", "activation", "optimizer", "optimizer.lr", "seed")
 
 
 def free_port() -> int:
@@ -110,10 +112,17 @@ def test_histograms_of_gradients_weights_and_activations(tensorboard: TensorBoar
         assert {"grad_hist/hidden1", "weight_hist/hidden1", "activation_hist/act1"} <= names
 
 
-def test_hparams_tab_shows_choices_and_final_metrics(tensorboard: TensorBoard) -> None:
+def test_hparams_tab_shows_choices_and_final_metrics(
+    tensorboard: TensorBoard, generated_sweep: Path
+) -> None:
     experiment = tensorboard.post("/data/plugin/hparams/experiment", {"experimentName": ""})
     hparams = {info["name"] for info in experiment["hparamInfos"]}
-    assert {"loss", "activation", "optimizer", "optimizer.lr", "seed"} <= hparams
+    assert set(HEADLINE) <= hparams
+    # TensorBoard sorts the columns itself, so what leads is what is there: the choices, the
+    # seed and the keys the sweep set, not a column per default argument nobody chose.
+    overridden = {key for run in read_sweep(generated_sweep) for key in run.choices}
+    assert hparams <= {*HEADLINE, *CHOICE_SECTIONS, *overridden}
+    assert "optimizer.dampening" not in hparams and "data.noise" not in hparams
     metrics = {info["name"]["tag"] for info in experiment["metricInfos"]}
     assert {"hp/val_loss", "hp/test_acc"} <= metrics
 

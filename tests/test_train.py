@@ -5,39 +5,37 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import lightning as L
 import pytest
 import torch
 
-from tests.conftest import compose_config
+from tests.conftest import built, compose_config, planned, train
 from tests.subprocess_runs import scalars
-from trainlab.build import build_datamodule, build_module, build_trainer
-from trainlab.data import SyntheticDataModule
+from trainlab.data.datamodule import InMemoryDataModule
 from trainlab.losses import losses_for_task
 from trainlab.module import TrainLabModule
 from trainlab.tasks import Task
-from trainlab.train import train
 
 SUPPORTED = [(loss, task.value) for task in Task for loss in losses_for_task(task)]
 
 
 @pytest.mark.parametrize(("loss", "task"), SUPPORTED)
 def test_every_supported_loss_and_task_learns(loss: str, task: str, tmp_path: Path) -> None:
-    cfg = compose_config(
-        f"data={task}", f"loss={loss}", "optimizer=adam", "optimizer.lr=0.01",
-        "trainer.max_epochs=3", "logger=none", "checkpoint.enabled=false", "grad_norms.enabled=false",
+    parts = built(
+        planned(
+            f"data={task}", f"loss={loss}", "optimizer=adam", "optimizer.lr=0.01",
+            "trainer.max_epochs=3", "logger=none", "checkpoint.enabled=false",
+            "grad_norms.enabled=false", run_dir=tmp_path,
+        )
     )  # fmt: skip
-    L.seed_everything(cfg.seed, verbose=False)
-    datamodule = build_datamodule(cfg)
-    module = build_module(cfg, datamodule)
+    module, datamodule = parts.module, parts.datamodule
     datamodule.setup("fit")
     before = validation_loss(module, datamodule)
-    build_trainer(cfg, tmp_path).fit(module, datamodule=datamodule)
+    parts.trainer.fit(module, datamodule=datamodule)
     after = validation_loss(module, datamodule)
     assert after < 0.8 * before, f"{loss} on {task}: val/loss {before:.4f} -> {after:.4f}"
 
 
-def validation_loss(module: TrainLabModule, datamodule: SyntheticDataModule) -> float:
+def validation_loss(module: TrainLabModule, datamodule: InMemoryDataModule) -> float:
     """The loss over the whole validation split, computed directly."""
     inputs, targets = datamodule.splits["val"]
     with torch.no_grad():
@@ -83,3 +81,19 @@ def test_regression_metrics_and_same_seed_same_numbers(tmp_path: Path) -> None:
         tmp_path / "c",
     )
     assert third["val/loss"] != first["val/loss"]
+
+
+def test_gradients_are_clipped_to_the_configured_norm(tmp_path: Path) -> None:
+    parts = built(
+        planned(
+            "optimizer.lr=1.0", "trainer.gradient_clip_val=0.001", "trainer.max_steps=1",
+            "logger=none", "checkpoint.enabled=false", "run_test=false", run_dir=tmp_path,
+        )
+    )  # fmt: skip
+    before = [p.detach().clone() for p in parts.module.parameters()]
+    parts.trainer.fit(parts.module, datamodule=parts.datamodule)
+    moved = torch.cat(
+        [(p.detach() - b).flatten() for p, b in zip(parts.module.parameters(), before, strict=True)]
+    )
+    # One SGD step of lr 1 moves the weights by exactly the clipped gradient: norm 0.001.
+    assert moved.norm().item() == pytest.approx(0.001, rel=1e-3)

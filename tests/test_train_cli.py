@@ -8,7 +8,8 @@ from pathlib import Path
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from tests.conftest import FAST_OVERRIDES
-from tests.subprocess_runs import TRAIN, run_script, run_sweep
+from tests.subprocess_runs import TRAIN, record, run_script, run_sweep
+from trainlab.config.search_path import recorded_search_path
 
 
 def run_train(*args: str) -> subprocess.CompletedProcess[str]:
@@ -73,3 +74,79 @@ def test_help_lists_the_config_groups() -> None:
     for group in ("loss:", "activation:", "optimizer:", "data:", "model:", "scheduler:"):
         assert group in result.stdout
     assert "bce_with_logits" in result.stdout
+
+
+USER_LOSS = '''
+import math
+
+import torch
+from torch import nn
+
+from trainlab.losses import LOSSES, LossSpec, ModelOutput, TargetKind
+from trainlab.tasks import Task
+
+
+@LOSSES.register("log_cosh", info=LossSpec(frozenset(Task), ModelOutput.VALUES, TargetKind.REAL))
+class LogCosh(nn.Module):
+    """mean(log(cosh(input - target))), computed without overflow."""
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        d = input - target
+        return (d + nn.functional.softplus(-2 * d) - math.log(2)).mean()
+'''
+
+
+def train_with_user_loss(project: Path, loss: str, module: str) -> subprocess.CompletedProcess[str]:
+    """Train ``loss=<loss>`` from ``project``, a folder holding ``my_losses.py`` (``module``)
+    and ``conf/loss/<loss>.yaml``, into ``project/run``."""
+    (project / "my_losses.py").write_text(module)
+    (project / "conf" / "loss").mkdir(parents=True)
+    (project / "conf" / "loss" / f"{loss}.yaml").write_text(f"name: {loss}\n")
+    return run_script(
+        TRAIN, *FAST_OVERRIDES, "data=regression", f"loss={loss}", "imports=[my_losses]",
+        f"hydra.searchpath=[file://{project / 'conf'}]", f"hydra.run.dir={project / 'run'}",
+        cwd=project,
+    )  # fmt: skip
+
+
+def test_a_loss_registered_in_the_users_own_module_trains_from_the_command_line(
+    tmp_path: Path,
+) -> None:
+    run_dir = tmp_path / "run"
+    result = train_with_user_loss(tmp_path, "log_cosh", USER_LOSS)
+    assert result.returncode == 0, result.stderr
+    saved = record(run_dir)
+    assert saved["status"] == "completed"
+    # A rerun searches the same folder again, wherever it is started from.
+    assert recorded_search_path(run_dir) == [f"hydra.searchpath=['file://{tmp_path / 'conf'}']"]
+    final = saved["final_metrics"]
+    # log cosh d lies between d²/2 - d⁴/12 and d²/2: the logged loss is the user's, not mse.
+    assert 0.3 * final["val/mse"] < final["val/loss"] <= 0.5 * final["val/mse"] + 1e-6
+
+
+PER_EXAMPLE_LOSS = '''
+import torch
+from torch import nn
+
+from trainlab.losses import LOSSES, LossSpec, ModelOutput, TargetKind
+from trainlab.tasks import Task
+
+
+@LOSSES.register("per_example", info=LossSpec(frozenset(Task), ModelOutput.VALUES, TargetKind.REAL))
+class PerExample(nn.Module):
+    """Squared errors, one per example: no reduction, so nothing to train on."""
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return (input - target) ** 2
+'''
+
+
+def test_the_plans_dry_step_refuses_what_no_constructor_checks(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    result = train_with_user_loss(tmp_path, "per_example", PER_EXAMPLE_LOSS)
+    assert result.returncode == 2, result.stderr
+    assert (
+        "trainlab: error: loss=per_example returns a (4,) tensor, not one number per batch"
+        in result.stderr
+    )
+    assert not run_dir.exists() or not any(run_dir.iterdir())

@@ -4,23 +4,17 @@
 importing the package (and ``scripts/train.py --help``) does not pay for importing torch.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
+from trainlab.lazy_exports import lazy_exports
 
 __all__ = ["ACTIVATIONS", "LOSSES", "OPTIMIZERS", "SCHEDULERS", "Registry"]
 
-_LAZY = {
-    "LOSSES": "trainlab.losses",
-    "ACTIVATIONS": "trainlab.activations",
-    "OPTIMIZERS": "trainlab.optimizers",
-    "SCHEDULERS": "trainlab.optimizers",
-    "Registry": "trainlab.registry",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'trainlab' has no attribute {name!r}")
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "LOSSES": "trainlab.losses",
+        "ACTIVATIONS": "trainlab.activations",
+        "OPTIMIZERS": "trainlab.optimizers",
+        "SCHEDULERS": "trainlab.optimizers",
+        "Registry": "trainlab.registry",
+    },
+)

@@ -1,26 +1,23 @@
-"""Running one training across processes: who writes files, and which launches are refused.
+"""Running one training across processes: which launches are refused, and SLURM's environment.
 
 Lightning's ``ddp`` strategy re-executes the command line once per extra local process. Under
 Hydra it appends ``hydra.run.dir=<this run's directory>`` and ``hydra.output_subdir=null``, so a
-single run's ranks share one run directory and only rank 0 writes ``.hydra/``; trainlab's
-loggers and checkpoints write on rank 0 only. Under ``-m`` that re-execution would start the
-whole sweep again in every extra process (Lightning issue 11300, Hydra issue 2070), so it is
-refused before training.
+single run's ranks share one run directory; trainlab's records, loggers and checkpoints write on
+rank 0 only. Under ``-m`` that re-execution would start the whole sweep again in every extra
+process (Lightning issue 11300, Hydra issue 2070), so it is refused before training.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 
 import lightning as L
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from lightning.fabric.plugins.environments import SLURMEnvironment
-from lightning.pytorch.strategies.launchers import _SubprocessScriptLauncher
-from lightning.pytorch.utilities.rank_zero import rank_zero_only
 
 from trainlab.errors import UnsupportedLaunch
+from trainlab.lightning_state import processes_started_by_relaunch
 
 MULTIRUN_DDP_MESSAGE = (
     "-m (multirun) cannot run DDP on {processes} processes per job (trainer.strategy=ddp): "
@@ -32,24 +29,6 @@ MULTIRUN_DDP_MESSAGE = (
 )
 
 
-def is_global_zero() -> bool:
-    """Whether this process is rank 0, the one that writes run files (run record, summaries).
-
-    Exact once a ``lightning.Trainer`` is built; before that it follows the rank environment
-    variables of the launchers (``RANK``, ``LOCAL_RANK`` of Lightning's DDP children,
-    ``SLURM_PROCID``), so extra DDP processes already know they are not rank 0.
-    """
-    return rank_zero_only.rank == 0
-
-
-def slurm_requeued() -> bool:
-    """Whether SLURM requeued this job (Lightning's auto-requeue): it resumes in its run directory.
-
-    Lightning restores the ``hpc_ckpt_<n>.ckpt`` it saved before the requeue by itself.
-    """
-    return int(os.environ.get("SLURM_RESTART_COUNT", "0")) > 0
-
-
 def is_multirun() -> bool:
     """Whether this process runs a job of a Hydra sweep (``-m``)."""
     return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
@@ -57,12 +36,9 @@ def is_multirun() -> bool:
 
 def check_launch(trainer: L.Trainer) -> None:
     """Refuse a Hydra sweep whose jobs would re-execute the command line to start DDP ranks."""
-    launcher = trainer.strategy.launcher
-    if not isinstance(launcher, _SubprocessScriptLauncher) or not is_multirun():
-        return
-    if launcher.cluster_environment.creates_processes_externally or launcher.num_processes < 2:
-        return
-    raise UnsupportedLaunch(MULTIRUN_DDP_MESSAGE.format(processes=launcher.num_processes))
+    processes = processes_started_by_relaunch(trainer)
+    if processes >= 2 and is_multirun():
+        raise UnsupportedLaunch(MULTIRUN_DDP_MESSAGE.format(processes=processes))
 
 
 def cluster_plugins() -> list[SLURMEnvironment]:

@@ -9,6 +9,10 @@ class ConfigError(ValueError):
     """A configuration value that is wrong; the message names it and what is allowed."""
 
 
+class UnusableCheckpoint(ConfigError):
+    """A run's ``last.ckpt`` cannot be read or is not a training checkpoint: it cannot resume."""
+
+
 class UnsupportedLaunch(ConfigError):
     """A launch no job of the sweep can run (e.g. ``-m`` with DDP); stops the whole sweep."""
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import torch
@@ -42,13 +41,6 @@ class LayerGain:
 LINEAR_GAIN = LayerGain(nn.init.calculate_gain("linear"))
 
 
-class FanMode(str, Enum):
-    """Which fan kaiming scales by: ``fan_in`` keeps forward variances, ``fan_out`` backward."""
-
-    fan_in = "fan_in"
-    fan_out = "fan_out"
-
-
 INITIALIZERS: Registry[None] = Registry("initializer")
 
 
@@ -70,20 +62,16 @@ def xavier_normal(weight: torch.Tensor, gain: LayerGain) -> None:
 
 
 @INITIALIZERS.register("kaiming_uniform")
-def kaiming_uniform(weight: torch.Tensor, gain: LayerGain, mode: FanMode = FanMode.fan_in) -> None:
+def kaiming_uniform(weight: torch.Tensor, gain: LayerGain, mode: str = "fan_in") -> None:
     """He et al. (2015): ``U(-b, b)``, ``b = gain · sqrt(3 / fan)``, fan by ``mode``."""
-    nn.init.kaiming_uniform_(
-        weight, a=gain.a, mode=FanMode(mode).value, nonlinearity=gain.nonlinearity
-    )
+    nn.init.kaiming_uniform_(weight, a=gain.a, mode=mode, nonlinearity=gain.nonlinearity)
     _rescale_kaiming(weight, gain)
 
 
 @INITIALIZERS.register("kaiming_normal")
-def kaiming_normal(weight: torch.Tensor, gain: LayerGain, mode: FanMode = FanMode.fan_in) -> None:
+def kaiming_normal(weight: torch.Tensor, gain: LayerGain, mode: str = "fan_in") -> None:
     """He et al. (2015): ``N(0, std²)``, ``std = gain / sqrt(fan)``, fan by ``mode``."""
-    nn.init.kaiming_normal_(
-        weight, a=gain.a, mode=FanMode(mode).value, nonlinearity=gain.nonlinearity
-    )
+    nn.init.kaiming_normal_(weight, a=gain.a, mode=mode, nonlinearity=gain.nonlinearity)
     _rescale_kaiming(weight, gain)
 
 

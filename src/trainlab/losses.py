@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+from trainlab.errors import ConfigError
 from trainlab.registry import Registry
 from trainlab.tasks import Task
 
@@ -102,3 +103,27 @@ def loss_spec(name: str) -> LossSpec:
 def losses_for_task(task: Task) -> list[str]:
     """Names of every registered loss that supports ``task``."""
     return [name for name in LOSSES.names() if task in loss_spec(name).tasks]
+
+
+class LossTaskMismatchError(ConfigError):
+    """A loss that does not support the data's task."""
+
+
+# The loss a run trains with when neither its data config nor the command line names one (a CSV
+# file's task is known only once the file is read).
+NATURAL_LOSSES = {
+    Task.REGRESSION: "mse",
+    Task.BINARY: "bce_with_logits",
+    Task.MULTICLASS: "cross_entropy",
+}
+
+
+def check_loss_fits(name: str, task: Task) -> None:
+    """Refuse a loss that does not support ``task``, naming the losses that do."""
+    spec = loss_spec(name)
+    if task not in spec.tasks:
+        raise LossTaskMismatchError(
+            f"Loss {name!r} does not support {task} data "
+            f"(it supports: {', '.join(sorted(map(str, spec.tasks)))}). "
+            f"Losses for {task} data: {', '.join(losses_for_task(task))}."
+        )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Sequence
 from typing import Any
 
 import lightning as L
@@ -11,59 +12,111 @@ from torch import nn
 from torchmetrics import MeanMetric
 
 from trainlab.class_report import ClassReport
+from trainlab.components import Choice, make_optimizer, make_scheduler, scheduler_interval
+from trainlab.lightning_state import is_logging_step, logger_step
+from trainlab.log_writer import FIGURE, LogWriter
+from trainlab.losses import LossSpec
 from trainlab.metrics import task_metrics
-from trainlab.optimizers import SCHEDULERS
 from trainlab.output_transforms import LossAdapter
 from trainlab.tasks import Task
 
-OptimizerFactory = Callable[[list[nn.Parameter]], torch.optim.Optimizer]
+# The tag of each stage's mean loss over its epoch.
+LOSS_TAGS = {"train": "train/loss_epoch", "val": "val/loss", "test": "test/loss"}
+
+
+class EpochBuffer:
+    """One epoch's detached batch losses, raw outputs and targets, left on their device."""
+
+    def __init__(self) -> None:
+        self._batches: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+
+    def add(self, loss: torch.Tensor, output: torch.Tensor, targets: torch.Tensor) -> None:
+        """Keep one batch (no copy, no host transfer)."""
+        self._batches.append((loss.detach(), output.detach(), targets))
+
+    def drain(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor] | None:
+        """The epoch's losses, batch sizes (as loss weights), outputs and targets, then forget
+        them; None when this process saw no batch (a DDP rank with an empty shard)."""
+        if not self._batches:
+            return None
+        losses, outputs, targets = zip(*self._batches, strict=True)
+        self._batches = []
+        sizes = torch.tensor(
+            [len(t) for t in targets], dtype=losses[0].dtype, device=losses[0].device
+        )
+        return torch.stack(losses), sizes, torch.cat(outputs), torch.cat(targets)
 
 
 class TrainLabModule(L.LightningModule):
-    """Trains ``model`` with ``loss`` behind the :class:`LossAdapter` that fits the task.
+    """Trains ``model`` on a ``task`` with ``loss``, through the :class:`LossAdapter` that fits.
 
     Logs ``{train,val,test}/loss`` and the task's metrics (``val/acc``, ``val/f1``, or
     ``val/mse``, ``val/mae``, ``val/r2``) and ``train/lr``. Multiclass runs also log
-    ``test/acc_class/<class name>`` and a ``test/confusion_matrix`` image at the end of testing;
-    ``class_names`` label them (default ``class_0``, ``class_1``, ...).
+    ``test/acc_class/<class name>`` and a ``test/confusion_matrix`` image at the end of testing,
+    labelled by ``class_names`` (one per class; required for multiclass tasks).
     """
 
     def __init__(
         self,
         model: nn.Module,
         loss: nn.Module,
-        adapter: LossAdapter,
-        optimizer_factory: OptimizerFactory,
-        scheduler: dict[str, Any] | None = None,
-        class_names: list[str] | None = None,
+        loss_spec: LossSpec,
+        task: Task,
+        optimizer: Choice,
+        scheduler: Choice | None = None,
+        class_names: Sequence[str] | None = None,
+        gradient_clip_val: float | None = None,
     ) -> None:
         super().__init__()
+        # Manual optimisation: one zero_grad, backward and step per batch, in training_step,
+        # without Lightning's closure machinery, which costs a small model about 15 % of its
+        # step. The order of operations (forward, zero_grad, backward, unscale, hooks, clip,
+        # step, schedule) and the hooks callbacks see are those of automatic optimisation.
+        self.automatic_optimization = False
+        self.gradient_clip_val = gradient_clip_val
         self.model = model
         self.loss = loss
-        self.adapter = adapter
-        self.optimizer_factory = optimizer_factory
-        self.scheduler_config = scheduler
-        num_classes = adapter.num_classes
-        # The epoch's mean training loss as a metric rather than a logged tensor: synced across
-        # DDP ranks once, at compute (sync_dist on an on_step value would all-reduce every step).
-        # nan_strategy="disable": the default NaN check is a host sync on every update.
-        self.train_loss = MeanMetric(nan_strategy="disable")
-        self.train_metrics = task_metrics(adapter.task, num_classes, prefix="train/")
-        self.val_metrics = task_metrics(adapter.task, num_classes, prefix="val/")
-        self.test_metrics = task_metrics(adapter.task, num_classes, prefix="test/")
-        self.class_report = (
-            ClassReport(class_names or [f"class_{i}" for i in range(num_classes)])
-            if adapter.task is Task.MULTICLASS
-            else None
+        num_classes = len(class_names) if task is Task.MULTICLASS else 1
+        self.adapter = LossAdapter(loss_spec, task, num_classes)
+        self.optimizer_choice = optimizer
+        self.scheduler_choice = scheduler
+        # Per stage, the epoch's mean loss and the task's metrics, fed once at the epoch's end
+        # from the epoch's detached batches (EpochBuffer) rather than batch by batch: each
+        # Lightning self.log call and each torchmetrics update costs Python bookkeeping (and
+        # torchmetrics' input checks a host sync) that would otherwise be paid every step.
+        # compute() syncs each across DDP ranks once per epoch. The losses are weighted by
+        # batch size; nan_strategy=NaN keeps a NaN loss visible (torchmetrics' "disable" would
+        # also drop the weights, and "warn"/"ignore" would drop the NaN).
+        # (ModuleDict keys cannot be "train": nn.Module.train exists.)
+        self.epoch_losses = nn.ModuleDict(
+            {f"{stage}_loss": MeanMetric(nan_strategy=math.nan) for stage in LOSS_TAGS}
         )
-        # This epoch's detached training predictions and targets, fed to train_metrics at epoch
-        # end: torchmetrics' per-batch update checks its inputs with torch.unique and counts
-        # classes with torch.bincount, each a host sync, which on a GPU would stall every step.
-        self._train_outputs: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self.epoch_metrics = nn.ModuleDict(
+            {
+                f"{stage}_metrics": task_metrics(task, num_classes, f"{stage}/")
+                for stage in LOSS_TAGS
+            }
+        )
+        self.class_report = ClassReport(class_names) if task is Task.MULTICLASS else None
+        self._batches = {stage: EpochBuffer() for stage in LOSS_TAGS}
+        self._loss_in_progress_bar = False
+        self._writer = LogWriter([])
+        self._step_lr: float | None = None  # this step's learning rate, on logging steps only
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Raw model output (logits or values)."""
         return self.model(x)
+
+    def on_fit_start(self) -> None:
+        self._loss_in_progress_bar = self.trainer.progress_bar_callback is not None
+        self._writer = LogWriter.of(self.trainer)
+
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        # Read here, before step-interval schedulers step: the rate this step trains with.
+        # (Not LearningRateMonitor: its tag names the optimizer class, lr-SGD or lr-Adam, so the
+        # runs of an optimizer sweep would not share one curve.)
+        logging_step = bool(self.trainer.loggers) and is_logging_step(self.trainer)
+        self._step_lr = self.trainer.optimizers[0].param_groups[0]["lr"] if logging_step else None
 
     def training_step(
         self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
@@ -71,82 +124,94 @@ class TrainLabModule(L.LightningModule):
         inputs, targets = batch
         output = self.model(inputs)
         loss = self.loss(self.adapter.loss_input(output), self.adapter.loss_target(targets))
-        self.log("train/loss_step", loss, on_step=True, prog_bar=True)
-        # A weight made on the loss's device: a Python number would be copied to it every step.
-        detached = loss.detach()
-        self.train_loss.update(detached, weight=torch.full_like(detached, len(inputs)))
-        self._train_outputs.append((self.adapter.predictions(output.detach()), targets))
-        return loss
+        optimizer = self.optimizers()
+        optimizer.zero_grad()
+        self.manual_backward(loss)
+        optimizer.step()
+        self._advance_schedule(batch_idx)
+        if self._loss_in_progress_bar:
+            self.log("train/loss_step", loss, prog_bar=True, logger=False)
+        if self._step_lr is not None:
+            # Written straight to the loggers on the steps Lightning logs: a self.log call costs
+            # about half a millisecond of Lightning's bookkeeping, more than a small model's step.
+            step_values = {"train/loss_step": loss.item(), "train/lr": self._step_lr}
+            self._writer.metrics(step_values, logger_step(self.trainer))
+        self._batches["train"].add(loss, output, targets)
+        return loss.detach()
 
-    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
-        # Logged here rather than by LearningRateMonitor, whose tag names the optimizer class
-        # (lr-SGD, lr-Adam), so runs of an optimizer sweep would not share one curve tag.
-        # Here, because step-interval schedulers step before on_train_batch_end. Only on the
-        # steps Lightning writes, gated as LearningRateMonitor gates: every self.log costs
-        # Python time and, from a float, a host-to-device copy, and other steps' values are
-        # never written.
-        if self.trainer._logger_connector.should_update_logs:
-            self.log("train/lr", self.trainer.optimizers[0].param_groups[0]["lr"], on_step=True)
+    def on_before_optimizer_step(self, optimizer: torch.optim.Optimizer) -> None:
+        # After AMP's unscaling and the callbacks' own hook (gradient norms are logged unclipped),
+        # as Lightning clips under automatic optimisation.
+        if self.gradient_clip_val is not None:
+            self.clip_gradients(optimizer, gradient_clip_val=self.gradient_clip_val)
 
-    def on_train_epoch_end(self) -> None:
-        if self._train_outputs:
-            predictions, targets = zip(*self._train_outputs, strict=True)
-            self.train_metrics.update(torch.cat(predictions), torch.cat(targets))
-            self._train_outputs.clear()
-        # compute() syncs both across DDP ranks; Lightning resets train_loss at the epoch's end.
-        self.log("train/loss_epoch", self.train_loss)
-        self.log_dict(self.train_metrics.compute())
-        self.train_metrics.reset()
+    def _advance_schedule(self, batch_idx: int) -> None:
+        """Step the learning-rate schedule where automatic optimisation would: after every
+        optimizer step, or (epoch interval) after the epoch's last batch, before validation."""
+        if self.scheduler_choice is None:
+            return
+        every_step = scheduler_interval(self.scheduler_choice) == "step"
+        if every_step or batch_idx + 1 == self.trainer.num_training_batches:
+            self.lr_schedulers().step()
 
     def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
-        self._evaluate(batch, "val", self.val_metrics)
+        self._evaluate(batch, "val")
 
     def test_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
-        output = self._evaluate(batch, "test", self.test_metrics)
-        if self.class_report is not None:
-            self.class_report.update(self.adapter.predictions(output), batch[1])
+        self._evaluate(batch, "test")
+
+    def on_train_epoch_end(self) -> None:
+        self._log_epoch("train")
 
     def on_validation_epoch_end(self) -> None:
-        self._log_epoch_metrics(self.val_metrics)
+        self._log_epoch("val")
 
     def on_test_epoch_end(self) -> None:
-        self._log_epoch_metrics(self.test_metrics)
+        test = self._log_epoch("test")
         if self.class_report is None:
             return
+        if test is not None:
+            self.class_report.update(*test)
         self.log_dict(self.class_report.accuracies(prefix="test/"))
-        for logger in self.loggers:
-            if hasattr(logger.experiment, "add_figure"):
-                logger.experiment.add_figure(
-                    "test/confusion_matrix", self.class_report.figure(), self.global_step
-                )
+        writer = LogWriter.of(self.trainer)
+        if writer.takes(FIGURE):
+            writer.figure("test/confusion_matrix", self.class_report.figure(), self.global_step)
         self.class_report.reset()
 
-    def _evaluate(
-        self, batch: tuple[torch.Tensor, torch.Tensor], stage: str, metrics: Any
-    ) -> torch.Tensor:
+    def _evaluate(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> None:
         inputs, targets = batch
         output = self.model(inputs)
         loss = self.loss(self.adapter.loss_input(output), self.adapter.loss_target(targets))
-        # Epoch-level only, so sync_dist costs one all-reduce per evaluation, not one per step.
-        self.log(f"{stage}/loss", loss, on_epoch=True, prog_bar=stage == "val", sync_dist=True)
-        metrics.update(self.adapter.predictions(output), targets)
-        return output
+        self._batches[stage].add(loss, output, targets)
 
-    def _log_epoch_metrics(self, metrics: Any) -> None:
-        # Logged once per evaluation, not per batch: Lightning's log of a metric object runs
-        # its bookkeeping on every call. compute() syncs across DDP ranks, as Lightning would.
+    def _log_epoch(self, stage: str) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Log ``stage``'s epoch loss and metrics; this process's predictions and targets."""
+        batches = self._batches[stage].drain()
+        loss = self.epoch_losses[f"{stage}_loss"]
+        metrics = self.epoch_metrics[f"{stage}_metrics"]
+        predictions = targets = None
+        if batches is not None:
+            losses, sizes, outputs, targets = batches
+            predictions = self.adapter.predictions(outputs)
+            loss.update(losses, weight=sizes)
+            metrics.update(predictions, targets)
+        # compute() is collective under DDP: every rank calls it, with or without batches.
+        self.log(LOSS_TAGS[stage], loss.compute(), prog_bar=stage == "val")
         self.log_dict(metrics.compute())
+        loss.reset()
         metrics.reset()
+        return None if batches is None else (predictions, targets)
 
     def configure_optimizers(self) -> Any:
-        optimizer = self.optimizer_factory(list(self.parameters()))
-        if self.scheduler_config is None:
+        optimizer = make_optimizer(self.optimizer_choice, self.parameters())
+        if self.scheduler_choice is None:
             return optimizer
-        config = dict(self.scheduler_config)
-        entry = SCHEDULERS.get(config.pop("name"))
         total_steps = int(self.trainer.estimated_stepping_batches)
-        scheduler = entry.factory(optimizer, total_steps=total_steps, **config)
+        scheduler = make_scheduler(self.scheduler_choice, optimizer, total_steps)
         return {
             "optimizer": optimizer,
-            "lr_scheduler": {"scheduler": scheduler, "interval": entry.info.interval},
+            "lr_scheduler": {
+                "scheduler": scheduler,
+                "interval": scheduler_interval(self.scheduler_choice),
+            },
         }

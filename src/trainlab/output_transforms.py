@@ -14,14 +14,10 @@ from collections.abc import Callable
 import torch
 from torch.nn import functional
 
-from trainlab.losses import LossSpec, ModelOutput, TargetKind, losses_for_task
+from trainlab.losses import LossSpec, ModelOutput, TargetKind
 from trainlab.tasks import Task
 
 Transform = Callable[[torch.Tensor], torch.Tensor]
-
-
-class LossTaskMismatchError(ValueError):
-    """A loss that does not support the data's task."""
 
 
 def _identity(x: torch.Tensor) -> torch.Tensor:
@@ -50,16 +46,13 @@ _OUTPUT_TRANSFORMS: dict[tuple[ModelOutput, Task], Transform] = {
 
 
 class LossAdapter:
-    """Transforms raw model outputs and targets for one loss on one task."""
+    """Transforms raw model outputs and targets for one loss on one task it supports.
 
-    def __init__(self, loss_name: str, spec: LossSpec, task: Task, num_classes: int) -> None:
-        if task not in spec.tasks:
-            fitting = ", ".join(losses_for_task(task))
-            raise LossTaskMismatchError(
-                f"Loss {loss_name!r} does not support {task} data "
-                f"(it supports: {', '.join(sorted(map(str, spec.tasks)))}). "
-                f"Losses for {task} data: {fitting}."
-            )
+    Which losses fit which tasks is checked once, by the run's plan
+    (:func:`trainlab.losses.check_loss_fits`).
+    """
+
+    def __init__(self, spec: LossSpec, task: Task, num_classes: int) -> None:
         self.task = task
         self.num_classes = num_classes
         self.expects = spec.expects

@@ -4,32 +4,22 @@ from __future__ import annotations
 
 import math
 import subprocess
-import sys
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-from omegaconf import OmegaConf
+from trainlab.config.search_path import recorded_search_path
+from trainlab.entry_points import command_argv
+from trainlab.run_dir import read_record, recorded_overrides
 
-from trainlab.errors import ConfigError
-from trainlab.paths import PROJECT_ROOT
-from trainlab.run_dir import RunStatus, read_record
-
-TRAIN_SCRIPT = PROJECT_ROOT / "scripts" / "train.py"
 RERUN_ROOT = Path("outputs") / "reruns"
 
 
-def recorded_overrides(run_dir: Path) -> list[str]:
-    """The command-line overrides ``run_dir``'s run was started with (Hydra's overrides.yaml)."""
+def rerun_overrides(run_dir: Path) -> list[str]:
+    """The overrides that start ``run_dir``'s run again (its recorded ones, less ``resume``)."""
     read_record(run_dir)  # a clear error first when run_dir is not a run directory
-    path = Path(run_dir) / ".hydra" / "overrides.yaml"
-    if not path.is_file():
-        raise ConfigError(
-            f"{run_dir} is not a trainlab run directory: it has no .hydra/overrides.yaml"
-        )
-    overrides = [str(o) for o in OmegaConf.to_container(OmegaConf.load(path))]
     # A resumed run recorded resume=true; the caller decides whether this run resumes.
-    return [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != "resume"]
+    return [o for o in recorded_overrides(run_dir) if o.split("=", 1)[0].lstrip("+~") != "resume"]
 
 
 def new_run_dir() -> Path:
@@ -38,22 +28,41 @@ def new_run_dir() -> Path:
 
 
 def run_train(overrides: list[str]) -> int:
-    """Run ``scripts/train.py`` with ``overrides`` in a subprocess; its exit code."""
-    return subprocess.run([sys.executable, str(TRAIN_SCRIPT), *overrides], check=False).returncode
+    """Run the training command with ``overrides`` in a subprocess; its exit code.
+
+    The same installation's command: the checkout's ``scripts/train.py`` when this process came
+    from the checkout's scripts, else the installed package's ``trainlab.cli.train``.
+    """
+    return subprocess.run([*command_argv("train"), *overrides], check=False).returncode
 
 
 def rerun(run_dir: Path, into: Path) -> int:
-    """Train ``run_dir``'s configuration again in ``into``; the training's exit code."""
-    return run_train([*recorded_overrides(run_dir), f"hydra.run.dir={into}"])
+    """Train ``run_dir``'s configuration again in ``into``; the training's exit code.
+
+    The run's extra config folders (the user's project's ``conf/``) are searched again.
+    """
+    overrides = [*rerun_overrides(run_dir), *recorded_search_path(run_dir)]
+    return run_train([*overrides, run_dir_override(into)])
 
 
 def resume(run_dir: Path) -> int:
-    """Continue ``run_dir``'s run in ``run_dir`` from its last checkpoint; the exit code."""
-    overrides = recorded_overrides(run_dir)
-    status = read_record(run_dir).get("status")
-    if status == RunStatus.COMPLETED.value:
-        raise ConfigError(f"{run_dir} completed; there is nothing to resume (rerun it instead)")
-    return run_train([*overrides, f"hydra.run.dir={run_dir}", "resume=true"])
+    """Continue ``run_dir``'s run in ``run_dir`` from its last checkpoint; the exit code.
+
+    The run's plan takes the config from the run's own record (``.hydra/config.yaml``).
+    """
+    read_record(run_dir)  # a clear error first when run_dir is not a run directory
+    return run_train([run_dir_override(run_dir), "resume=true"])
+
+
+def run_dir_override(run_dir: Path) -> str:
+    """``hydra.run.dir=<run_dir>``, quoted for Hydra's parser."""
+    return path_override("hydra.run.dir", run_dir)
+
+
+def path_override(key: str, path: Path) -> str:
+    """``<key>=<path>``, quoted for Hydra's parser (spaces, ``=``, ``,``, quotes)."""
+    escaped = str(path).replace("\\", "\\\\").replace("'", "\\'")
+    return f"{key}='{escaped}'"
 
 
 def metric_differences(

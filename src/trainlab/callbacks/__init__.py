@@ -3,8 +3,8 @@
 from trainlab.callbacks.divergence import DivergenceDetector
 from trainlab.callbacks.gradient_norms import GradientNormLogger
 from trainlab.callbacks.histograms import ActivationHistogramLogger, WeightHistogramLogger
-from trainlab.callbacks.interrupt_checkpoint import InterruptCheckpoint
 from trainlab.callbacks.rng_state import GlobalRNGState
+from trainlab.callbacks.run_checkpoint import RunCheckpoint
 from trainlab.callbacks.synced_sigterm import SyncedSigterm
 
 __all__ = [
@@ -12,7 +12,7 @@ __all__ = [
     "DivergenceDetector",
     "GlobalRNGState",
     "GradientNormLogger",
-    "InterruptCheckpoint",
+    "RunCheckpoint",
     "SyncedSigterm",
     "WeightHistogramLogger",
 ]

@@ -1,7 +1,8 @@
 """Weight and activation histograms in TensorBoard, written on logging steps only.
 
 Lightning has no built-in callback for these; both follow :class:`GradientNormLogger`: they gate
-on the flag Lightning uses for its own logging, so other steps pay nothing.
+on the flag Lightning uses for its own logging, so other steps pay nothing, and neither does a
+run none of whose loggers takes histograms (:class:`~trainlab.log_writer.LogWriter` says so once).
 """
 
 from __future__ import annotations
@@ -14,20 +15,18 @@ from torch import nn
 from torch.utils.hooks import RemovableHandle
 
 from trainlab.activations import ACTIVATIONS
-from trainlab.callbacks.gradient_norms import layer_name
+from trainlab.lightning_state import is_logging_step, logger_step
+from trainlab.log_writer import HISTOGRAM, LogWriter
+from trainlab.models.layers import layer_names, short_names
 
 WEIGHT_TAG = "weight_hist/{}"
 ACTIVATION_TAG = "activation_hist/{}"
 
 
-def _writers(trainer: L.Trainer) -> list[Any]:
-    """The loggers' TensorBoard ``SummaryWriter``-like objects (those with ``add_histogram``)."""
-    writers = (getattr(logger, "experiment", None) for logger in trainer.loggers)
-    return [writer for writer in writers if hasattr(writer, "add_histogram")]
-
-
-def _logging_step(trainer: L.Trainer) -> bool:
-    return bool(trainer.loggers) and trainer._logger_connector.should_update_logs
+def _histogram_writer(trainer: L.Trainer) -> LogWriter | None:
+    """The run's writer when some logger of it takes histograms, else None."""
+    writer = LogWriter.of(trainer)
+    return writer if writer.takes(HISTOGRAM) else None
 
 
 def activation_types() -> tuple[type[nn.Module], ...]:
@@ -39,20 +38,26 @@ def activation_types() -> tuple[type[nn.Module], ...]:
 class WeightHistogramLogger(L.Callback):
     """Logs ``weight_hist/<layer>``: all parameters of each layer, before the optimizer step."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._writer: LogWriter | None = None
+
+    def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._writer = _histogram_writer(trainer)
+
     def on_before_optimizer_step(
         self, trainer: L.Trainer, pl_module: L.LightningModule, optimizer: torch.optim.Optimizer
     ) -> None:
-        writers = _writers(trainer)
-        if not writers or not _logging_step(trainer):
+        if self._writer is None or not is_logging_step(trainer):
             return
-        step = trainer.fit_loop.epoch_loop._batches_that_stepped
+        step = logger_step(trainer)
+        layers = layer_names(pl_module)
         by_layer: dict[str, list[torch.Tensor]] = {}
         for name, parameter in pl_module.named_parameters():
-            by_layer.setdefault(layer_name(name), []).append(parameter.detach().reshape(-1))
+            if name in layers:
+                by_layer.setdefault(layers[name], []).append(parameter.detach().reshape(-1))
         for layer, parts in by_layer.items():
-            values = torch.cat(parts).float().cpu()
-            for writer in writers:
-                writer.add_histogram(WEIGHT_TAG.format(layer), values, step)
+            self._writer.histogram(WEIGHT_TAG.format(layer), torch.cat(parts).float().cpu(), step)
 
 
 class ActivationHistogramLogger(L.Callback):
@@ -67,17 +72,23 @@ class ActivationHistogramLogger(L.Callback):
         self._handles: list[RemovableHandle] = []
         self._outputs: dict[str, torch.Tensor] = {}
         self._step = 0
+        self._writer: LogWriter | None = None
+
+    def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._writer = _histogram_writer(trainer)
 
     def on_train_batch_start(
         self, trainer: L.Trainer, pl_module: L.LightningModule, *args: Any
     ) -> None:
-        if not _writers(trainer) or not _logging_step(trainer):
+        if self._writer is None or not is_logging_step(trainer):
             return
-        self._step = trainer.fit_loop.epoch_loop._batches_that_stepped
+        self._step = logger_step(trainer)
         kinds = activation_types()
-        for name, module in pl_module.named_modules():
-            if isinstance(module, kinds):
-                self._handles.append(module.register_forward_hook(self._recorder(name)))
+        activations = {
+            name: module for name, module in pl_module.named_modules() if isinstance(module, kinds)
+        }
+        for path, name in short_names(activations).items():
+            self._handles.append(activations[path].register_forward_hook(self._recorder(name)))
 
     def on_train_batch_end(
         self, trainer: L.Trainer, pl_module: L.LightningModule, *args: Any
@@ -88,15 +99,11 @@ class ActivationHistogramLogger(L.Callback):
             handle.remove()
         self._handles.clear()
         for name, output in self._outputs.items():
-            for writer in _writers(trainer):
-                writer.add_histogram(ACTIVATION_TAG.format(name), output, self._step)
+            self._writer.histogram(ACTIVATION_TAG.format(name), output, self._step)
         self._outputs.clear()
 
     def _recorder(self, name: str) -> Any:
-        # layer_name drops a parameter suffix and wrapper modules: model.layers.act1 → act1.
-        key = layer_name(name + ".output")
-
         def record(module: nn.Module, inputs: Any, output: torch.Tensor) -> None:
-            self._outputs[key] = output.detach().float().cpu()
+            self._outputs[name] = output.detach().float().cpu()
 
         return record

@@ -10,6 +10,8 @@ import lightning as L
 import torch
 import torch.distributed as dist
 
+from trainlab.lightning_state import stop_as_if_sigterm
+
 
 class SyncedSigterm(L.Callback):
     """Replaces Lightning's SIGTERM handler in multi-process runs with a flag and one all-reduce.
@@ -41,7 +43,7 @@ class SyncedSigterm(L.Callback):
         flag = torch.tensor([int(self._signalled)], device=trainer.strategy.root_device)
         dist.all_reduce(flag, op=dist.ReduceOp.MAX)
         if flag.item():
-            trainer._signal_connector.received_sigterm = True
+            stop_as_if_sigterm(trainer)
 
     def _record_signal(self, signum: int, frame: FrameType | None) -> None:
         self._signalled = True

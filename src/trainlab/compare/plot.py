@@ -1,4 +1,9 @@
-"""Loss curves and total gradient norm of every run, one PNG, legible with a dozen runs or more."""
+"""Pictures of a sweep, each one PNG legible with a dozen runs or configurations or more.
+
+Per run: loss curves, monitored metric and total gradient norm. Per configuration: the same
+curves as the mean over its replicates with a shaded band (std, or the Student t 95 % interval
+of the mean), and the mean final gradient norm of every layer from input to output.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,12 @@ import matplotlib
 matplotlib.use("Agg")  # files only: no display on servers and in CI
 
 import matplotlib.pyplot as plt
+import numpy as np
+from scipy import stats
 
-from trainlab.compare.reader import RunSummary
+from trainlab.compare.comparison import GroupResult, SweepComparison
+from trainlab.compare.reader import GRAD_NORM_PREFIX, RunSummary
+from trainlab.compare.stats import CONFIDENCE
 from trainlab.compare.table import varying_choices
 
 LOSS_PANELS = (("train/loss_step", "train loss"), ("val/loss", "validation loss"))
@@ -22,10 +31,21 @@ GRAD_PANEL = ("grad_norm/total", "total gradient norm")
 _STYLES = ("-", "--", ":", "-.")
 
 
-def panels_for(runs: Sequence[RunSummary]) -> list[tuple[str, str]]:
-    """(tag, title) of each subplot: losses, the monitored metric if not a loss, gradient norm."""
+BANDS = ("ci", "std")
+BAND_ALPHA = 0.18
+
+
+def panels_for(runs: Sequence[RunSummary], metric: str | None = None) -> list[tuple[str, str]]:
+    """(tag, title) of each subplot: losses, the monitored (or compared) metric, gradient norm.
+
+    ``metric`` gets a panel of its own when it is a curve (logged more than once) that the
+    other panels do not show already.
+    """
     monitors = list(dict.fromkeys(run.monitor for run in runs))
-    extra = [(tag, tag) for tag in monitors if tag not in dict(LOSS_PANELS)]
+    if metric and any(len(run.curves.get(metric, [])) > 1 for run in runs):
+        monitors.append(metric)
+    shown = {tag for tag, _ in (*LOSS_PANELS, GRAD_PANEL)}
+    extra = [(tag, tag) for tag in dict.fromkeys(monitors) if tag not in shown]
     return [*LOSS_PANELS, *extra, GRAD_PANEL]
 
 
@@ -55,9 +75,113 @@ def plot_runs(
             if points:
                 steps, values = zip(*points, strict=True)
                 ax.plot(steps, values, color=colour, linestyle=style, linewidth=1.4, label=label)
-    for ax, (_, name) in zip(axes, panels, strict=True):
+    _finish(fig, axes, [name for _, name in panels], "step", log_scale, title)
+    return _save(fig, path)
+
+
+def plot_groups(
+    comparison: SweepComparison,
+    path: Path | str,
+    band: str = "ci",
+    log_scale: bool = False,
+    title: str = "",
+) -> Path:
+    """Each configuration's mean curves over its completed replicates with a ``band`` around them.
+
+    ``band`` is ``ci`` (Student t 95 % interval of the mean at each step) or ``std`` (mean ± one
+    standard deviation); steps logged by fewer than two replicates get no band.
+    """
+    if band not in BANDS:
+        raise ValueError(f"unknown band {band!r}; choose one of: {', '.join(BANDS)}")
+    path = Path(path)
+    panels = panels_for(comparison.runs, comparison.metric)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels) + 3, 4.5))
+    groups = comparison.groups
+    for group, (colour, style) in zip(groups, line_styles(len(groups)), strict=True):
+        label = _group_label(group)
+        for ax, (tag, _) in zip(axes, panels, strict=True):
+            curves = [run.curves.get(tag, []) for run in group.configuration.replicates]
+            steps, mean, low, high = mean_band(curves, band)
+            if steps.size:
+                ax.plot(steps, mean, color=colour, linestyle=style, linewidth=1.4, label=label)
+                ax.fill_between(steps, low, high, color=colour, alpha=BAND_ALPHA, linewidth=0)
+    names = [name for _, name in panels]
+    what = "95% CI of the mean" if band == "ci" else "± 1 std"
+    _finish(fig, axes, names, "step", log_scale, f"{title}  (mean over seeds, band: {what})")
+    return _save(fig, path)
+
+
+def plot_layers(comparison: SweepComparison, path: Path | str, title: str = "") -> Path:
+    """Mean final gradient norm of each layer, input to output, one line per configuration."""
+    path = Path(path)
+    layers = list(dict.fromkeys(layer for run in comparison.runs for layer in run.layers()))
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.7 * len(layers) + 3), 4.5))
+    positions = np.arange(len(layers))
+    groups = comparison.groups
+    for group, (colour, style) in zip(groups, line_styles(len(groups)), strict=True):
+        means = [_mean(group, GRAD_NORM_PREFIX + layer) for layer in layers]
+        points = [(x, y) for x, y in zip(positions, means, strict=True) if y is not None and y > 0]
+        if points:
+            xs, ys = zip(*points, strict=True)
+            ax.plot(xs, ys, color=colour, linestyle=style, marker="o", label=_group_label(group))
+    ax.set_xticks(positions, layers, rotation=45 if len(layers) > 8 else 0)
+    ax.set_yscale("log")
+    _finish(
+        fig,
+        [ax],
+        ["final gradient norm per layer (mean over seeds)"],
+        "layer: input → output",
+        log_scale=False,
+        title=title,
+    )
+    return _save(fig, path)
+
+
+def mean_band(
+    curves: Sequence[Sequence[tuple[int, float]]], band: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Steps, mean, band low and band high of ``curves`` (finite values only) step by step."""
+    by_step: dict[int, list[float]] = {}
+    for curve in curves:
+        for step, value in curve:
+            if math.isfinite(value):
+                by_step.setdefault(step, []).append(value)
+    steps = np.array(sorted(by_step))
+    values = [by_step[step] for step in steps]
+    mean = np.array([np.mean(v) for v in values])
+    count = np.array([len(v) for v in values])
+    std = np.array([np.std(v, ddof=1) if len(v) > 1 else np.nan for v in values])
+    if band == "ci":
+        half = stats.t.ppf((1 + CONFIDENCE) / 2, np.maximum(count - 1, 1)) * std / np.sqrt(count)
+    else:
+        half = std
+    return steps, mean, mean - half, mean + half
+
+
+def _mean(group: GroupResult, metric: str) -> float | None:
+    summary = group.summaries.get(metric)
+    return summary.mean if summary else None
+
+
+def _group_label(group: GroupResult) -> str:
+    configuration = group.configuration
+    label = f"{configuration.label} (n={len(configuration.replicates)})"
+    missing = configuration.not_completed()
+    return f"{label} [{missing}]" if missing else label
+
+
+def _finish(
+    fig: plt.Figure,
+    axes: Sequence[plt.Axes],
+    names: Sequence[str],
+    xlabel: str,
+    log_scale: bool,
+    title: str,
+) -> None:
+    """Titles, grids, log scales and one legend for the whole figure, outside on the right."""
+    for ax, name in zip(axes, names, strict=True):
         ax.set_title(name)
-        ax.set_xlabel("step")
+        ax.set_xlabel(xlabel)
         ax.grid(alpha=0.3)
         if log_scale and ax.has_data():
             ax.set_yscale("log")
@@ -80,6 +204,9 @@ def plot_runs(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)

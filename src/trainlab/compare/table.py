@@ -9,10 +9,13 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from trainlab.compare.metrics import infer_mode
 from trainlab.compare.reader import RunSummary
 
 FORMATS = ("table", "markdown", "csv", "json")
 FIXED_COLUMNS = ("status", "epochs", "wall_time_s")
+# Per-run numbers besides metrics that rows can be sorted by.
+COLUMNS = ("epochs", "wall_time_s", "job_num")
 
 
 def varying_choices(runs: Sequence[RunSummary]) -> list[str]:
@@ -28,14 +31,16 @@ def sort_runs(
 ) -> list[RunSummary]:
     """Runs ordered by ``metric`` (default: the monitored one, best first); missing ones last.
 
-    ``metric`` is any final metric (``val/acc``), ``best/<metric>``, or a column
-    (``epochs``, ``wall_time_s``). Without ``descending`` the monitor's mode decides for the
-    monitored metric, and ascending is used for everything else.
+    ``metric`` is any final metric (``val/acc``), ``best/<metric>``, a last gradient norm
+    (``grad_norm/output``) or a column (``epochs``, ``wall_time_s``). Without ``descending``
+    the metric's direction decides (best first: the monitor's mode, or one its name implies);
+    ascending for everything else.
     """
     monitor = runs[0].monitor if runs else "val/loss"
     metric = metric or monitor
     if descending is None:
-        descending = metric in (monitor, f"best/{monitor}") and runs[0].monitor_mode == "max"
+        mode = runs[0].monitor_mode if runs else "min"
+        descending = infer_mode(metric, monitor, mode) == "max"
 
     def key(run: RunSummary) -> tuple[bool, float]:
         value = sort_value(run, metric)
@@ -46,13 +51,11 @@ def sort_runs(
 
 
 def sort_value(run: RunSummary, metric: str) -> float | None:
-    """The number ``metric`` names for ``run``: a column, ``best/<metric>`` or a final metric."""
-    if metric in ("epochs", "wall_time_s", "job_num"):
+    """The number ``metric`` names for ``run``: a column or one of :meth:`RunSummary.metrics`."""
+    if metric in COLUMNS:
         value = getattr(run, metric)
         return None if value is None else float(value)
-    if metric.startswith("best/"):
-        return run.best_metrics.get(metric.removeprefix("best/"))
-    return run.final_metrics.get(metric)
+    return run.metrics().get(metric)
 
 
 def rows(runs: Sequence[RunSummary]) -> list[dict[str, Any]]:
@@ -65,6 +68,8 @@ def rows(runs: Sequence[RunSummary]) -> list[dict[str, Any]]:
         row[f"final {run.monitor}"] = run.final_monitor
         row[f"best {run.monitor}"] = run.best_monitor
         row.update({column: getattr(run, column) for column in FIXED_COLUMNS})
+        if any(r.notes for r in runs):
+            row["note"] = "; ".join(run.notes)
         result.append(row)
     return result
 
@@ -73,8 +78,17 @@ def render(runs: Sequence[RunSummary], fmt: str = "table") -> str:
     """The runs as a text ``table``, ``markdown``, ``csv`` or ``json``."""
     if fmt == "json":
         # Strict JSON: NaN/inf (diverged runs) become null.
-        return json.dumps([_as_json(run) for run in runs], indent=2, allow_nan=False)
-    table = rows(runs)
+        return json.dumps(runs_json(runs), indent=2, allow_nan=False)
+    return render_rows(rows(runs), fmt)
+
+
+def runs_json(runs: Sequence[RunSummary]) -> list[dict[str, Any]]:
+    """One JSON object per run (NaN and inf as null)."""
+    return [_as_json(run) for run in runs]
+
+
+def render_rows(table: Sequence[dict[str, Any]], fmt: str) -> str:
+    """Rows of dicts (columns in order of first appearance) as ``table``, ``markdown`` or ``csv``."""
     header = list(dict.fromkeys(k for row in table for k in row))
     cells = [[_cell(row.get(column)) for column in header] for row in table]
     if fmt == "csv":
@@ -82,7 +96,7 @@ def render(runs: Sequence[RunSummary], fmt: str = "table") -> str:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(cells)
-        return out.getvalue()
+        return out.getvalue().rstrip("\n")  # like the other formats: the caller ends the line
     if fmt == "markdown":
         lines = [header, ["---"] * len(header), *cells]
         return "\n".join("| " + " | ".join(line) + " |" for line in lines)
@@ -120,7 +134,9 @@ def _as_json(run: RunSummary) -> dict[str, Any]:
         "epochs": run.epochs,
         "wall_time_s": run.wall_time_s,
         "job_num": run.job_num,
+        "seed": run.seed,
         "error": run.error,
+        "notes": run.notes,
         "final_metrics": {k: _finite(v) for k, v in run.final_metrics.items()},
         "best_metrics": {k: _finite(v) for k, v in run.best_metrics.items()},
     }

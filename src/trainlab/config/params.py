@@ -14,7 +14,6 @@ import inspect
 import types
 import typing
 from collections.abc import Callable, Collection, Mapping, Sequence
-from enum import Enum
 from typing import Any, Optional, Union
 
 from omegaconf import MISSING, DictConfig, OmegaConf
@@ -80,7 +79,7 @@ def _field(name: str, hint: Any, default: Any) -> tuple[str, Any, Any]:
         return name, annotation, dataclasses.field(default=MISSING)
     if isinstance(default, (list, tuple)):
         return name, annotation, dataclasses.field(default_factory=functools.partial(list, default))
-    if default is not None and not isinstance(default, (*_PRIMITIVES, Enum)):
+    if default is not None and not isinstance(default, _PRIMITIVES):
         return name, Any, dataclasses.field(default=None)
     if annotation is not Any and default is None:
         annotation = Optional[annotation]
@@ -89,8 +88,7 @@ def _field(name: str, hint: Any, default: Any) -> tuple[str, Any, Any]:
 
 def _omegaconf_type(hint: Any) -> Any:
     """Map a Python annotation to one OmegaConf 2.3 can check, or ``Any``."""
-    if hint in _PRIMITIVES or (isinstance(hint, type) and issubclass(hint, Enum)):
-        # An Enum: OmegaConf accepts its members' names and lists them when a value is not one.
+    if hint in _PRIMITIVES:
         return hint
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
@@ -136,8 +134,6 @@ def _describe(section: str, factory: Callable[..., Any], schema: type, error: Ex
 def _type_label(annotation: Any) -> str:
     if annotation is Any:
         return "any"
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return "|".join(annotation.__members__)
     if isinstance(annotation, type):
         return annotation.__name__
     return str(annotation).replace("typing.", "")

@@ -42,6 +42,9 @@ class TrainerConfig:
     # None: on when stderr is a terminal, off in sweeps piped to files and in CI logs.
     enable_progress_bar: Optional[bool] = None
     enable_model_summary: bool = True
+    # Lightning's default runs 2 validation batches before training to catch errors early; a
+    # run's plan already took a dry training step, and every job of a sweep would pay for it.
+    num_sanity_val_steps: int = 0
 
     def __post_init__(self) -> None:
         if self.max_epochs < 1 and self.max_epochs != -1:
@@ -85,11 +88,13 @@ class TrainConfig:
     """Everything one run needs; see ``conf/train.yaml`` for the defaults list."""
 
     seed: int = 42
+    # Modules imported before the registries are read (the user's own losses, activations, ...).
+    imports: list[str] = field(default_factory=list)
     data: Any = MISSING
     model: Any = MISSING
-    loss: Any = MISSING
+    loss: Any = None
     activation: Any = MISSING
-    init: Any = MISSING
+    init: Any = None
     optimizer: Any = MISSING
     scheduler: Any = None
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
@@ -105,6 +110,10 @@ class TrainConfig:
     resume: bool = False
 
     def __post_init__(self) -> None:
+        if self.seed < 0:
+            raise ConfigError(
+                f"seed must be >= 0 (numpy and Lightning take unsigned seeds), got {self.seed}"
+            )
         if self.monitor_mode not in ("min", "max"):
             raise ConfigError(f"monitor_mode must be 'min' or 'max', got {self.monitor_mode!r}")
 

@@ -1,4 +1,4 @@
-"""CIFAR10 as whole uint8 tensors, sliced into batches on the training device."""
+"""CIFAR10 as whole uint8 tensors, normalised and augmented batch by batch on the device."""
 
 from __future__ import annotations
 
@@ -10,34 +10,29 @@ import torch
 from trainlab.data import cifar10_files
 from trainlab.data.cifar10_files import CifarArrays, CifarDataError
 from trainlab.data.image_batches import normalize, random_crop, random_flip
-from trainlab.data.in_memory import InMemoryDataModule
+from trainlab.data.source import DataSource, Split
 from trainlab.data.splits import resolve_size, split_indices
-from trainlab.paths import PROJECT_ROOT
 from trainlab.tasks import Task
 
 # Per-channel statistics of the 50,000 CIFAR10 training images (pixel values in 0..1).
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 CROP_PADDING = 4
-DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_DATA_DIR = Path("data")
 
 
-class CIFAR10DataModule(InMemoryDataModule):
+class CIFAR10Data(DataSource):
     """CIFAR10 from a ``cifar-10-batches-py`` folder in ``data_dir`` (downloaded when missing).
 
     The files are verified and read in the constructor when present, so a bad folder fails before
-    training; otherwise ``prepare_data`` downloads them. The five training batches are split into
+    training; otherwise :meth:`prepare` downloads them. The five training batches are split into
     train/validation by ``seed``; the test batch is the test set. Images stay uint8 until
-    :meth:`on_after_batch_transfer`, which augments (training only) and normalises each batch on
-    the device. On a GPU the whole data set is moved there once, in :meth:`setup`.
+    :meth:`transform_batch`, which augments (training only) and normalises each batch on its
+    device.
 
-    Augmentation draws from a ``torch.Generator`` seeded by ``(seed, epoch, global_step)``, not
-    from the global RNG, so it is the same in a rerun and in a run resumed from a checkpoint.
+    Augmentation draws from a ``torch.Generator`` seeded by ``(seed, epoch, step)``, not from the
+    global RNG, so it is the same in a rerun and in a run resumed from a checkpoint.
     """
-
-    task = Task.MULTICLASS
-    input_shape = cifar10_files.IMAGE_SHAPE
-    num_outputs = cifar10_files.NUM_CLASSES
 
     def __init__(
         self,
@@ -55,57 +50,71 @@ class CIFAR10DataModule(InMemoryDataModule):
         self.check_integrity = check_integrity
         self.val_size = val_size
         self.augment = augment
-        self.class_names: tuple[str, ...] = tuple(f"class_{i}" for i in range(self.num_outputs))
+        self._class_names: tuple[str, ...] = tuple(
+            f"class_{i}" for i in range(cifar10_files.NUM_CLASSES)
+        )
         self._arrays: CifarArrays | None = None
         self._generator: torch.Generator | None = None
         # Fail now, before any Trainer exists, unless the files are yet to be downloaded.
         if not download or cifar10_files.files_present(self.data_dir):
             self._read()
 
-    def prepare_data(self) -> None:
+    @property
+    def task(self) -> Task:
+        """Ten classes."""
+        return Task.MULTICLASS
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """``(3, 32, 32)``."""
+        return cifar10_files.IMAGE_SHAPE
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """From ``batches.meta`` once read (``airplane`` …); ``class_0`` … before a download."""
+        return self._class_names
+
+    def prepare(self) -> None:
         """Download the archive once when the folder is not there yet."""
         if self.download and not cifar10_files.files_present(self.data_dir):
             cifar10_files.download(self.data_dir)
 
-    def setup(self, stage: str | None = None) -> None:
-        """Split the training images by ``seed`` and put every split on the trainer's device."""
-        if self.splits:
-            return
+    def load(self) -> dict[str, Split]:
+        """Split the training images by ``seed``; the test batch is the test split."""
         arrays = self._arrays if self._arrays is not None else self._read()
         val_count = self._val_count(len(arrays.train_labels))
         val, train = split_indices(len(arrays.train_labels), [val_count], seed=self.seed + 1)
-        device = self._device()
-        for name, images, labels in (
-            ("train", arrays.train_images[train], arrays.train_labels[train]),
-            ("val", arrays.train_images[val], arrays.train_labels[val]),
-            ("test", arrays.test_images, arrays.test_labels),
-        ):
-            self.splits[name] = (images.to(device), labels.to(device))
-        self._arrays = None  # the splits hold copies; free the host arrays
+        self._arrays = None  # the splits hold copies; free the whole arrays
+        return {
+            "train": (arrays.train_images[train], arrays.train_labels[train]),
+            "val": (arrays.train_images[val], arrays.train_labels[val]),
+            "test": (arrays.test_images, arrays.test_labels),
+        }
 
-    def on_after_batch_transfer(
-        self, batch: tuple[torch.Tensor, torch.Tensor], dataloader_idx: int
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """uint8 images → (augmented when training) normalised floats, on the batch's device."""
-        images, labels = batch
-        if self.trainer is None:
-            return normalize(images, CIFAR10_MEAN, CIFAR10_STD), labels
-        if self.augment and self.trainer.training:
-            generator = self._augment_generator(images.device)
-            images = random_flip(random_crop(images, CROP_PADDING, generator), generator)
-        # Lightning casts float inputs for "bf16-true"/"64-true" before this hook, when they were
-        # still uint8; cast the normalised floats now (a no-op for 32-true and mixed precision).
-        inputs = self.trainer.precision_plugin.convert_input(
-            normalize(images, CIFAR10_MEAN, CIFAR10_STD)
-        )
-        return inputs, labels
+    def example_batch(self, size: int) -> Split:
+        """The first training images; blank stand-ins of the same shape before a download."""
+        if self._arrays is None:
+            return (
+                torch.zeros((size, *self.input_shape), dtype=torch.uint8),
+                torch.zeros(size, dtype=torch.int64),
+            )
+        return self._arrays.train_images[:size], self._arrays.train_labels[:size]
+
+    def transform_batch(
+        self, inputs: torch.Tensor, *, training: bool, step: int, epoch: int
+    ) -> torch.Tensor:
+        """uint8 images → (augmented when training) normalised float32, on the batch's device."""
+        if self.augment and training:
+            generator = self._augment_generator(inputs.device, epoch, step)
+            inputs = random_flip(random_crop(inputs, CROP_PADDING, generator), generator)
+        return normalize(inputs, CIFAR10_MEAN, CIFAR10_STD)
 
     def _read(self) -> CifarArrays:
         cifar10_files.verify(
             self.data_dir, download_enabled=self.download, check_md5=self.check_integrity
         )
         self._arrays = cifar10_files.load(self.data_dir)
-        self.class_names = self._arrays.class_names
+        self._class_names = self._arrays.class_names
         self._val_count(len(self._arrays.train_labels))
         return self._arrays
 
@@ -115,14 +124,8 @@ class CIFAR10DataModule(InMemoryDataModule):
         except ValueError as error:
             raise CifarDataError(str(error)) from None
 
-    def _device(self) -> torch.device:
-        if self.trainer is None:
-            return torch.device("cpu")
-        return self.trainer.strategy.root_device
-
-    def _augment_generator(self, device: torch.device) -> torch.Generator:
+    def _augment_generator(self, device: torch.device, epoch: int, step: int) -> torch.Generator:
         if self._generator is None or self._generator.device != device:
             self._generator = torch.Generator(device=device)
-        step = (self.seed, self.trainer.current_epoch, self.trainer.global_step)
-        state = np.random.SeedSequence(step).generate_state(1)[0]
+        state = np.random.SeedSequence((self.seed, epoch, step)).generate_state(1)[0]
         return self._generator.manual_seed(int(state))

@@ -7,13 +7,13 @@ batches are read with one ``pickle.load`` each into a single uint8 tensor, not i
 from __future__ import annotations
 
 import pickle
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from lightning.pytorch.utilities import rank_zero_warn
 from torchvision.datasets import CIFAR10
 from torchvision.datasets.utils import check_integrity, download_and_extract_archive
 
@@ -106,7 +106,7 @@ def verify(data_dir: str | Path, *, download_enabled: bool, check_md5: bool) -> 
                 "or set data.check_integrity=false to use this copy as it is"
             )
     if not check_md5:
-        rank_zero_warn(_SKIPPED_CHECKSUMS.format(folder=folder))
+        warnings.warn(_SKIPPED_CHECKSUMS.format(folder=folder), UserWarning, stacklevel=2)
 
 
 def load(data_dir: str | Path) -> CifarArrays:

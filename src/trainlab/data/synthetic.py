@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import torch
 
-from trainlab.data.in_memory import InMemoryDataModule
+from trainlab.data.source import DataSource, Split
 from trainlab.data.splits import resolve_size, split_indices
 from trainlab.tasks import Task
 
 _TEACHER_HIDDEN = 16
 
 
-class SyntheticDataModule(InMemoryDataModule):
+class SyntheticData(DataSource):
     """``X ~ U(0, 1)^(n_samples × n_features)`` and targets from a random teacher.
 
     The teacher is linear (``(X - 0.5) @ W``) or, with ``nonlinear=True``, a random one-hidden-layer
@@ -34,16 +34,16 @@ class SyntheticDataModule(InMemoryDataModule):
         batch_size: int = 64,
     ) -> None:
         super().__init__(seed=seed, batch_size=batch_size)
-        self.task = _parse_task(task)
+        self._task = _parse_task(task)
         _check_positive("data.n_samples", n_samples, minimum=3)
         _check_positive("data.n_features", n_features)
-        if self.task is Task.MULTICLASS:
+        if self._task is Task.MULTICLASS:
             _check_positive("data.n_classes", n_classes, minimum=2)
         if noise < 0:
             raise ValueError(f"data.noise must be >= 0, got {noise}")
         self.n_samples = n_samples
         self.n_features = n_features
-        self.n_classes = n_classes if self.task is Task.MULTICLASS else None
+        self.n_classes = n_classes if self._task is Task.MULTICLASS else None
         self.noise = noise
         self.nonlinear = nonlinear
         self.val_count = resolve_size(val_size, n_samples, "data.val_size")
@@ -55,25 +55,32 @@ class SyntheticDataModule(InMemoryDataModule):
             )
 
     @property
+    def task(self) -> Task:
+        """The task given as ``data.task``."""
+        return self._task
+
+    @property
     def input_shape(self) -> tuple[int, ...]:
-        """Shape of one input example."""
+        """``(n_features,)``."""
         return (self.n_features,)
 
     @property
-    def num_outputs(self) -> int:
-        """How many raw scores the model must emit per example."""
-        return self.n_classes if self.task is Task.MULTICLASS else 1
+    def class_names(self) -> tuple[str, ...] | None:
+        """``class_0`` … for multiclass data."""
+        if self.n_classes is None:
+            return None
+        return tuple(f"class_{i}" for i in range(self.n_classes))
 
-    def setup(self, stage: str | None = None) -> None:
-        """Generate the data set and split it; idempotent."""
-        if self.splits:
-            return
+    def load(self) -> dict[str, Split]:
+        """Generate the data set and split it by ``seed``."""
         inputs, targets = self.generate()
         val, test, train = split_indices(
             self.n_samples, [self.val_count, self.test_count], seed=self.seed + 1
         )
-        for name, index in (("train", train), ("val", val), ("test", test)):
-            self.splits[name] = (inputs[index], targets[index])
+        return {
+            name: (inputs[index], targets[index])
+            for name, index in (("train", train), ("val", val), ("test", test))
+        }
 
     def generate(self) -> tuple[torch.Tensor, torch.Tensor]:
         """All ``n_samples`` inputs and targets, before splitting."""
