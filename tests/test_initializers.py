@@ -11,6 +11,7 @@ from pathlib import Path
 import lightning as L
 import pytest
 import torch
+from omegaconf import open_dict
 from scipy import stats
 from torch import nn
 
@@ -21,6 +22,7 @@ from trainlab.config.ranges import ALLOWED
 from trainlab.errors import ConfigError
 from trainlab.initializers import DEFAULT, INITIALIZERS, activation_gain, initialize
 from trainlab.models import MLP, CifarCNN
+from trainlab.plan import plan
 from trainlab.summary import hparams
 
 
@@ -184,6 +186,13 @@ def test_default_run_builds_the_model_pytorch_builds(tmp_path: Path) -> None:
         model.state_dict().items(), plain.state_dict().items(), strict=True
     ):
         assert torch.equal(value, expected), name
+
+
+def test_a_config_recorded_before_init_existed_keeps_pytorchs(tmp_path: Path) -> None:
+    cfg = compose_config()
+    with open_dict(cfg):
+        del cfg["init"]
+    assert plan(cfg, tmp_path).init.name == DEFAULT
 
 
 @pytest.mark.parametrize("name", ACTIVATIONS.names())
