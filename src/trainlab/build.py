@@ -55,7 +55,7 @@ def build_datamodule(plan: RunPlan) -> InMemoryDataModule:
 
 def build_module(plan: RunPlan) -> TrainLabModule:
     """The LightningModule with the plan's model, loss, optimizer and scheduler."""
-    model = make_model(plan.model, plan.activation, plan.data)
+    model = make_model(plan.model, plan.activation, plan.init, plan.data)
     if plan.settings.compile:
         # In place (nn.Module.compile), so parameter names and checkpoints stay the same.
         model.compile()

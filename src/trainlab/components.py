@@ -17,6 +17,7 @@ from torch import nn
 
 from trainlab.activations import ACTIVATIONS
 from trainlab.data.source import DataSource
+from trainlab.initializers import initialize
 from trainlab.losses import LOSSES
 from trainlab.optimizers import OPTIMIZERS, SCHEDULERS
 
@@ -42,14 +43,17 @@ def activation_factory(activation: Choice) -> Callable[[], nn.Module]:
     return functools.partial(ACTIVATIONS.build, activation.name, **activation.params)
 
 
-def make_model(model: Target, activation: Choice, data: DataSource) -> nn.Module:
-    """The network ``model`` names, sized for ``data``, with ``activation`` between its layers."""
-    return get_object(model.path)(
+def make_model(model: Target, activation: Choice, init: Choice, data: DataSource) -> nn.Module:
+    """The network ``model`` names, sized for ``data``, with ``activation`` between its layers
+    and its weights drawn by ``init`` (from the global RNG: seed it first)."""
+    network = get_object(model.path)(
         input_shape=data.input_shape,
         num_outputs=data.num_outputs,
         activation=activation_factory(activation),
         **model.params,
     )
+    initialize(network, {"name": init.name, **init.params}, activation.name, activation.params)
+    return network
 
 
 def make_loss(loss: Choice) -> nn.Module:

@@ -39,6 +39,9 @@ from trainlab.config.ranges import check_allowed
 from trainlab.config.schema import TrainConfig, TrainerConfig
 from trainlab.data.source import DataSource
 from trainlab.errors import ConfigError
+from trainlab.initializers import DEFAULT as DEFAULT_INIT
+from trainlab.initializers import INITIALIZERS
+from trainlab.initializers import INJECTED as INIT_INJECTED
 from trainlab.loggers import LOGGERS, LoggerSpec
 from trainlab.losses import LOSSES, NATURAL_LOSSES, check_loss_fits, loss_spec
 from trainlab.metrics import monitorable_metrics
@@ -92,6 +95,7 @@ class RunPlan:
     data: DataSource
     model: Target
     activation: Choice
+    init: Choice
     loss: Choice
     optimizer: Choice
     scheduler: Choice | None
@@ -134,6 +138,7 @@ def plan(cfg: DictConfig, run_dir: Path, overrides: Sequence[str] = ()) -> RunPl
             "trainlab.data.DataSource (see trainlab.data.source for the contract)"
         )
     activation = registry_choice("activation", ACTIVATIONS, cfg.activation)
+    init = init_choice(cfg.get("init"))
     if cfg.get("loss") is None:
         cfg = with_natural_loss(cfg, data.task)
     loss = registry_choice("loss", LOSSES, cfg.loss)
@@ -144,7 +149,7 @@ def plan(cfg: DictConfig, run_dir: Path, overrides: Sequence[str] = ()) -> RunPl
     loggers = logger_choices(cfg.get("logger"))
     check_trainer(settings.trainer)
     check_monitor(settings.monitor, data)
-    dry_step(data, model, activation, loss, optimizer, scheduler)
+    dry_step(data, model, activation, init, loss, optimizer, scheduler)
     return RunPlan(
         cfg=cfg,
         settings=settings,
@@ -152,6 +157,7 @@ def plan(cfg: DictConfig, run_dir: Path, overrides: Sequence[str] = ()) -> RunPl
         data=data,
         model=model,
         activation=activation,
+        init=init,
         loss=loss,
         optimizer=optimizer,
         scheduler=scheduler,
@@ -323,6 +329,13 @@ def logger_choices(cfg: DictConfig | None) -> tuple[Choice, ...]:
     return tuple(choices)
 
 
+def init_choice(cfg: DictConfig | None) -> Choice:
+    """The ``init`` section, typed; PyTorch's own for a config recorded before ``init`` existed."""
+    if cfg is None:
+        return Choice(DEFAULT_INIT)
+    return registry_choice("init", INITIALIZERS, cfg, injected=INIT_INJECTED)
+
+
 def optimizer_choice(cfg: DictConfig) -> Choice:
     """The ``optimizer`` section, typed and checked."""
     return registry_choice("optimizer", OPTIMIZERS, cfg, injected=("params",))
@@ -381,6 +394,7 @@ def dry_step(
     data: DataSource,
     model: Target,
     activation: Choice,
+    init: Choice,
     loss: Choice,
     optimizer: Choice,
     scheduler: Choice | None,
@@ -390,7 +404,7 @@ def dry_step(
     Many torch constructors accept values they cannot use (``StepLR(step_size=0)``,
     ``MSELoss(reduction="none")``); the step makes each fail here, named by its section.
     """
-    network = _built("model", lambda: make_model(model, activation, data), model.params)
+    network = _built("model", lambda: make_model(model, activation, init, data), model.params)
     criterion = _built("loss", lambda: make_loss(loss), loss.params)
     trial_optimizer = _built(
         "optimizer", lambda: make_optimizer(optimizer, network.parameters()), optimizer.params

@@ -11,7 +11,7 @@ from omegaconf import DictConfig, OmegaConf
 from trainlab.log_writer import LogWriter
 from trainlab.run_record import Progress
 
-CHOICE_SECTIONS = ("loss", "activation", "optimizer", "scheduler", "model", "data")
+CHOICE_SECTIONS = ("loss", "activation", "init", "optimizer", "scheduler", "model", "data")
 
 
 def final_metrics(trainer: L.Trainer) -> dict[str, float]:

@@ -1,4 +1,4 @@
-"""What each argument of a chosen loss, activation, optimizer or scheduler may be: one table.
+"""What each argument of a chosen loss, activation, init, optimizer or scheduler may be: one table.
 
 torch checks some of these arguments itself, with messages that do not say what is allowed
 ("Invalid beta parameter at index 0: 1.5"), and many not at all (``StepLR(step_size=0)`` fails
@@ -69,6 +69,9 @@ ALLOWED: dict[str, dict[str, Allowed]] = {
     "activation": {
         "beta": above(0),  # softplus: 1/beta · log(1 + exp(beta·x))
         "approximate": one_of("none", "tanh"),  # gelu
+    },
+    "init": {
+        "mode": one_of("fan_in", "fan_out"),  # kaiming: the fan its std is scaled by
     },
     "optimizer": {
         "lr": at_least(0),

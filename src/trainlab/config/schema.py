@@ -2,7 +2,7 @@
 
 Fixed sections (``trainer``, ``grad_norms``, ``checkpoint``) are typed here, so Hydra rejects a
 misspelled key or a wrong type while composing. The choice sections (``loss``, ``activation``,
-``optimizer``, ``scheduler``, ``model``, ``data``) differ per option; their parameters are typed
+``init``, ``optimizer``, ``scheduler``, ``model``, ``data``) differ per option; their parameters are typed
 by the chosen factory's signature in :mod:`trainlab.config.params`.
 """
 
@@ -94,6 +94,7 @@ class TrainConfig:
     model: Any = MISSING
     loss: Any = None
     activation: Any = MISSING
+    init: Any = None
     optimizer: Any = MISSING
     scheduler: Any = None
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
