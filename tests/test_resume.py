@@ -21,11 +21,13 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from tests.conftest import built, compose_config, planned, train
 from tests.subprocess_runs import RERUN, TRAIN, record, run_script, scalars
-from trainlab.callbacks import GlobalRNGState
+from trainlab.callbacks.run_checkpoint import RNG_STATES
 from trainlab.checkpoint_io import AtomicCheckpointIO
 from trainlab.errors import ConfigError
 from trainlab.execute import fit_and_test
 from trainlab.outcome import Ending
+from trainlab.plan import plan
+from trainlab.rng_state import global_rng_states, restore_global_rng_states
 from trainlab.run_record import write_record
 
 # 900 training samples in batches of 16: 57 steps per epoch, a few seconds per epoch.
@@ -83,14 +85,61 @@ def test_an_epochs_checkpoint_is_in_place_only_once_its_end_is_logged(tmp_path: 
 
 
 def test_rng_states_survive_a_weights_only_checkpoint(tmp_path: Path) -> None:
-    callback = GlobalRNGState()
     random.seed(1), np.random.seed(2), torch.manual_seed(3)
-    torch.save({"rng": callback.state_dict()}, tmp_path / "state.ckpt")
+    torch.save({"rng": global_rng_states()}, tmp_path / "state.ckpt")
     expected = (random.random(), np.random.rand(), torch.rand(2))
     random.seed(9), np.random.seed(9), torch.manual_seed(9)
-    callback.load_state_dict(torch.load(tmp_path / "state.ckpt", weights_only=True)["rng"])
+    restore_global_rng_states(torch.load(tmp_path / "state.ckpt", weights_only=True)["rng"])
     restored = (random.random(), np.random.rand(), torch.rand(2))
     assert restored[:2] == expected[:2] and torch.equal(restored[2], expected[2])
+
+
+class _DrawEveryStep(L.Callback):
+    """Draws from torch's global RNG every training step, as dropout would."""
+
+    def on_train_batch_end(self, *args: Any) -> None:
+        torch.rand(1)
+
+
+class _RNGAtEpochStart(L.Callback):
+    """Records torch's global RNG state as each training epoch starts."""
+
+    def __init__(self) -> None:
+        self.states: list[torch.Tensor] = []
+
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.states.append(torch.get_rng_state())
+
+
+def test_a_resumed_run_continues_from_the_rng_states_its_checkpoint_saved(tmp_path: Path) -> None:
+    stopped = planned("trainer.max_epochs=1", "run_test=false", run_dir=tmp_path)
+    parts = built(stopped)
+    parts.trainer.callbacks.append(_DrawEveryStep())
+    assert fit_and_test(stopped, parts).ending is Ending.COMPLETED
+    at_end = torch.get_rng_state()
+    saved = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)
+    (state,) = [s for s in saved["callbacks"].values() if RNG_STATES in s]
+    assert torch.equal(state[RNG_STATES]["torch"], at_end)
+
+    torch.manual_seed(12345)  # what a fresh process would start from
+    longer = ("resume=true", "trainer.max_epochs=2")
+    resumed = plan(compose_config(*longer), tmp_path, overrides=longer)
+    parts = built(resumed)
+    watcher = _RNGAtEpochStart()
+    parts.trainer.callbacks.append(watcher)
+    assert fit_and_test(resumed, parts).ending is Ending.COMPLETED
+    assert torch.equal(watcher.states[0], at_end)
+
+
+def after_this_second() -> None:
+    """Wait for the next wall-clock second, as a resume in a new process always starts later.
+
+    TensorBoard reads a run's event files in name order: creation time in whole seconds, then a
+    per-process counter, unpadded (``…9`` sorts after ``…10``). A resume in the same process and
+    second as the stopped run could sort before it, and the resume's purge of the stopped run's
+    later steps would then be read first and purge nothing.
+    """
+    time.sleep(1 - time.time() % 1 + 0.01)
 
 
 def test_resume_without_a_checkpoint_is_refused(tmp_path: Path) -> None:
@@ -209,6 +258,7 @@ def test_a_stopped_run_with_a_schedule_resumes_to_the_same_numbers(
         signal.signal(signal.SIGINT, handler)
     last = torch.load(tmp_path / "stopped" / "checkpoints" / "last.ckpt", weights_only=False)
     assert (record(tmp_path / "stopped")["global_step"], last["global_step"]) == (6, 4)
+    after_this_second()
     resumed = train(compose_config("resume=true"), tmp_path / "stopped")
     assert len(record(tmp_path / "stopped")["resumed_at"]) == 1
     assert resumed == whole

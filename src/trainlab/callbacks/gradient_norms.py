@@ -32,12 +32,19 @@ class GradientNormLogger(L.Callback):
         super().__init__()
         self.per_layer = per_layer
         self.histograms = histograms
-        self._layers: dict[str, str] = {}
+        # Each trainable parameter with its layer's name, from the fit's start: walking
+        # named_parameters() on every logging step also walks (and hashes) every metric module.
+        self._parameters: list[tuple[str, torch.nn.Parameter]] = []
         self._writer = LogWriter([])
         self._write_histograms = False
 
     def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        self._layers = layer_names(pl_module)
+        layers = layer_names(pl_module)
+        self._parameters = [
+            (layers[name], parameter)
+            for name, parameter in pl_module.named_parameters()
+            if name in layers
+        ]
         self._writer = LogWriter.of(trainer)
         self._write_histograms = self.histograms and self._writer.takes(HISTOGRAM)
 
@@ -49,11 +56,7 @@ class GradientNormLogger(L.Callback):
         if not trainer.is_global_zero or not trainer.loggers or not is_logging_step(trainer):
             return
         step = logger_step(trainer)
-        named = [
-            (self._layers[n], p.grad)
-            for n, p in pl_module.named_parameters()
-            if n in self._layers and p.grad is not None
-        ]
+        named = [(layer, p.grad) for layer, p in self._parameters if p.grad is not None]
         if not named:
             return
         self._writer.metrics(self.norms(named), step)

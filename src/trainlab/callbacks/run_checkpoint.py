@@ -1,10 +1,12 @@
 """A run's checkpoints: ``best.ckpt`` by the monitored metric, ``last.ckpt`` every epoch and on
 SIGTERM (a cluster's pre-emption or time limit), epoch-end ones put in place once their epoch
-has wholly ended."""
+has wholly ended, each with the global RNG states."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import lightning as L
 from lightning.pytorch.callbacks import ModelCheckpoint
@@ -12,8 +14,10 @@ from lightning.pytorch.trainer.states import TrainerFn
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from trainlab.checkpoint_io import AtomicCheckpointIO
+from trainlab.rng_state import global_rng_states, restore_global_rng_states
 
 BEST, LAST = "best", "last"
+RNG_STATES = "global_rng_states"  # this callback's state key holding them
 
 
 class RunCheckpoint(ModelCheckpoint):
@@ -34,7 +38,11 @@ class RunCheckpoint(ModelCheckpoint):
     the loggers after each logging call). On any exception the held files are dropped and
     saving is direct again, so a SIGTERM's state is written at once.
 
-    One callback rather than three: every callback costs each training step its hook calls.
+    Its state in each checkpoint also holds the global RNG states
+    (:func:`~trainlab.rng_state.global_rng_states`), restored on resume.
+
+    One callback rather than four (best, last, SIGTERM, RNG states): every callback costs each
+    training step its hook calls.
     """
 
     def __init__(self, folder: Path, monitor: str, mode: str) -> None:
@@ -51,6 +59,20 @@ class RunCheckpoint(ModelCheckpoint):
             enable_version_counter=False,
         )
         self.last_path = Path(folder) / f"{LAST}.ckpt"
+
+    @cached_property
+    def state_key(self) -> str:
+        # ModelCheckpoint formats it anew for every hook Lightning calls (five a training
+        # step); what it is made of (monitor, mode, saving interval) is fixed at construction.
+        return super().state_key
+
+    def state_dict(self) -> dict[str, Any]:
+        return {**super().state_dict(), RNG_STATES: global_rng_states()}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        if RNG_STATES in state_dict:
+            restore_global_rng_states(state_dict[RNG_STATES])
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         super().on_train_start(trainer, pl_module)
