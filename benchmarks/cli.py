@@ -301,9 +301,9 @@ def _quiet_lightning() -> None:
     # first because importing lightning.pytorch sets its logger's level to INFO.
     import lightning.pytorch  # noqa: F401
 
-    from trainlab.cli.console import route_lightning_logs
+    from trainlab.cli.console import route_library_logs
 
-    route_lightning_logs()
+    route_library_logs()
     for name in ("lightning", "lightning.pytorch", "lightning.fabric"):
         logging.getLogger(name).setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", module="lightning")

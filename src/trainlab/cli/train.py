@@ -54,10 +54,10 @@ def main(cfg: DictConfig) -> float | None:
         outcome = Outcome(Ending.BAD_INPUT, run_dir, error=error)
     else:
         # Lightning (seconds to import) only once the plan holds.
-        from trainlab.cli.console import route_lightning_logs
+        from trainlab.cli.console import route_library_logs
         from trainlab.execute import execute
 
-        route_lightning_logs()
+        route_library_logs()
         outcome = execute(run_plan)
         if not run_plan.first_process:
             # Extra DDP ranks leave reporting to rank 0, and exit quietly when stopped: a rank

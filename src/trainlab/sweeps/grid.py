@@ -11,8 +11,10 @@ from pathlib import Path
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.utils import JobReturn
-from omegaconf import OmegaConf
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig, OmegaConf
 
+from trainlab.sweeps.composed_jobs import composing_once
 from trainlab.sweeps.folder import SWEEP_CONFIG, SweepPlan, write_plan
 from trainlab.sweeps.jobs import JobAction
 from trainlab.sweeps.launching import launch_jobs, plan_job, plan_resumed_job, resume_actions
@@ -34,6 +36,14 @@ class ResumableGridSweeper(BasicSweeper):
         super().__init__(max_batch_size=max_batch_size, params=params)
         self.resume = resume
         self.retry_failed = retry_failed
+
+    def setup(
+        self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
+    ) -> None:
+        # Every job is composed when planned; its launch takes that config (ComposedOnce).
+        super().setup(
+            hydra_context=composing_once(hydra_context), task_function=task_function, config=config
+        )
 
     def sweep(self, arguments: list[str]) -> list[list[JobReturn]]:
         """Run the sweep (or, resuming, what is left of it); the jobs' returns per batch."""

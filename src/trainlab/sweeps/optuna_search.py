@@ -26,15 +26,17 @@ from typing import Any
 
 import optuna
 from hydra.core.utils import JobReturn
+from hydra.types import HydraContext, TaskFunction
 from hydra_plugins.hydra_optuna_sweeper._impl import (
     OptunaSweeperImpl,
     create_params_from_overrides,
 )
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from optuna.trial import FrozenTrial, TrialState
 
 from trainlab.atomic_write import write_bytes_atomically
 from trainlab.run_dir import rerun_command
+from trainlab.sweeps.composed_jobs import composing_once
 from trainlab.sweeps.folder import SWEEP_CONFIG, PlannedJob, SweepPlan, write_plan
 from trainlab.sweeps.jobs import JobAction, recorded_result
 from trainlab.sweeps.launching import (
@@ -59,6 +61,14 @@ class ResumableOptunaSearch(OptunaSweeperImpl):
         super().__init__(*args, **kwargs)
         self.resume = resume
         self.retry_failed = retry_failed
+
+    def setup(
+        self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
+    ) -> None:
+        # Every job is composed when planned; its launch takes that config (ComposedOnce).
+        super().setup(
+            hydra_context=composing_once(hydra_context), task_function=task_function, config=config
+        )
 
     def sweep(self, arguments: list[str]) -> None:
         """Run the search, or what is left of it, and write ``optimization_results.yaml``."""
