@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
+# One torch (OpenMP) thread per process, set before torch is imported here and inherited by every
+# process a test starts: the suite runs two xdist workers on two cores, each training in-process
+# or starting training processes, and with a thread per core each, a step's threads wait on each
+# other's time slices (the whole suite about 15 % slower). The models here are too small to gain
+# from a second thread; results match wherever they are computed, since every process has one.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
