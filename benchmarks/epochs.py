@@ -18,7 +18,13 @@ from typing import Any
 
 from benchmarks.epoch_hand_loop import fit_hand_loop_epochs
 from benchmarks.lightning_paths import train_user_module_epochs
-from benchmarks.report import Spread, interleaved, ratio_columns, speed_ratios
+from benchmarks.report import (
+    Spread,
+    interleaved,
+    paired_speed_ratios,
+    ratio_columns,
+    speed_ratios,
+)
 from benchmarks.runs import EpochRun
 from benchmarks.settings import EPOCH_PATHS, HAND_LOOP, TRAINLAB, Workload
 from benchmarks.trainlab_path import epochs_overrides, train_trainlab_epochs
@@ -74,13 +80,15 @@ def prepare_epochs(
 
 @dataclass
 class EpochPathResult:
-    """One path's fits over the repeats; ratios compare medians with each reference path."""
+    """One path's fits over the repeats; ratios compare medians with each reference path, paired
+    ratios the fits of each round (see :func:`~benchmarks.report.paired_speed_ratios`)."""
 
     name: str
     epoch_s: Spread
     first_epoch_s: Spread
     fit_s: Spread
     epoch_ratios: dict[str, float]
+    epoch_paired_ratios: dict[str, float]
     fit_ratios: dict[str, float]
 
 
@@ -129,6 +137,7 @@ def measure_epochs(
             first_epoch_s=Spread.of(first[name]),
             fit_s=Spread.of(whole[name]),
             epoch_ratios=speed_ratios(epoch_medians, name),
+            epoch_paired_ratios=paired_speed_ratios(steady, name),
             fit_ratios=speed_ratios(fit_medians, name),
         )
         for name in paths
@@ -153,19 +162,21 @@ def format_epochs_table(report: EpochsReport) -> str:
     """Path, steady epoch, first epoch and whole fit seconds; speed relative to each reference.
 
     The ``x`` columns give the path's speed relative to each reference path, in the order of
-    the header (``hand_loop/bare_lightning/peer``): above 1 is faster.
+    the header (``hand_loop/bare_lightning/peer``): above 1 is faster; ``paired`` is the
+    median over the rounds of each round's ratio.
     """
     names = [path.name for path in report.paths]
     references = "/".join(ratio_columns(names))
     lines = [
         f"{'path':<16} {'epoch s (min–max)':>22} {'first epoch s':>14} {'fit s (min–max)':>22}"
-        f"  {'epoch x ' + references:<36} {'fit x ' + references}"
+        f"  {'epoch x ' + references:<36} {'paired epoch x':<22} {'fit x ' + references}"
     ]
     for path in report.paths:
         epoch_ratios = "/".join(f"{ratio:.3f}" for ratio in path.epoch_ratios.values())
+        paired = "/".join(f"{ratio:.3f}" for ratio in path.epoch_paired_ratios.values())
         fit_ratios = "/".join(f"{ratio:.3f}" for ratio in path.fit_ratios.values())
         lines.append(
             f"{path.name:<16} {path.epoch_s.text(3):>22} {path.first_epoch_s.median:>14.3f} "
-            f"{path.fit_s.text(3):>22}  {epoch_ratios:<36} {fit_ratios}"
+            f"{path.fit_s.text(3):>22}  {epoch_ratios:<36} {paired:<22} {fit_ratios}"
         )
     return "\n".join(lines)

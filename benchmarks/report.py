@@ -59,6 +59,22 @@ def speed_ratios(seconds: dict[str, float], name: str) -> dict[str, float]:
     }
 
 
+def paired_speed_ratios(repeats: dict[str, list[float]], name: str) -> dict[str, float]:
+    """:func:`speed_ratios` within each interleaved round, then their median over the rounds.
+
+    A shared machine drifts in speed over an invocation (the same path's epochs here spread by
+    ±30 % from one round to the next); paths measured in the same round share its speed, so
+    the ratio of a round's pair varies less than the ratio of medians taken over all rounds.
+    """
+    return {
+        reference: statistics.median(
+            ref / own for ref, own in zip(repeats[reference], repeats[name], strict=True)
+        )
+        for reference in REFERENCES
+        if reference in repeats
+    }
+
+
 def ratio_columns(paths: Sequence[str]) -> list[str]:
     """The references among ``paths``, in the tables' column order."""
     return [reference for reference in REFERENCES if reference in paths]

@@ -11,7 +11,7 @@ import torch
 from benchmarks.cli import main
 from benchmarks.epochs import prepare_epochs
 from benchmarks.jobs import compare_metrics, measure_jobs
-from benchmarks.report import interleaved
+from benchmarks.report import interleaved, paired_speed_ratios, speed_ratios
 from benchmarks.settings import (
     BARE_LIGHTNING,
     EPOCH_PATHS,
@@ -257,6 +257,10 @@ def test_epochs_suite_prints_a_table_for_each_model_and_writes_json(
             assert path["epoch_ratios"][HAND_LOOP] == pytest.approx(
                 medians[HAND_LOOP] / medians[path["name"]]
             )
+            # One round: its pair's ratio.
+            assert path["epoch_paired_ratios"][HAND_LOOP] == pytest.approx(
+                medians[HAND_LOOP] / medians[path["name"]]
+            )
     # Every fit ran in its own folder, each path once per repeat (bare Lightning writes nothing).
     writers = [name for name in EPOCH_PATHS if name != BARE_LIGHTNING]
     assert {p.name for p in (tmp_path / "mlp").iterdir()} == {f"{name}-0" for name in writers}
@@ -292,3 +296,12 @@ def test_bad_arguments_are_refused_before_anything_runs(
         main(args)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_paired_ratios_compare_the_paths_of_each_round() -> None:
+    # Round 2 ran on a slow machine for the hand loop, round 3 for trainlab: each round's
+    # ratio is 0.5, 1.333 and 0.5; the medians (4 s and 3 s) would say 1.333.
+    repeats = {HAND_LOOP: [1.0, 4.0, 5.0], TRAINLAB: [2.0, 3.0, 10.0]}
+    assert paired_speed_ratios(repeats, TRAINLAB) == {HAND_LOOP: 0.5}
+    medians = {name: sorted(values)[1] for name, values in repeats.items()}
+    assert speed_ratios(medians, TRAINLAB) == {HAND_LOOP: pytest.approx(4 / 3)}
