@@ -123,13 +123,3 @@ def generated_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     broken = run_sweep(sweep, "optimizer.lr=1e6,abc", *FAST_OVERRIDES)
     assert broken.returncode == 1, broken.stderr
     return sweep
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files with slow tests first, the rest in their order after them.
-
-    pytest-xdist (``--dist loadfile``) hands whole files to its workers in this order; a slow
-    file handed out last would keep one worker busy for a minute or two while the other idles.
-    """
-    slow_files = {item.path for item in items if item.get_closest_marker("slow") is not None}
-    items.sort(key=lambda item: item.path not in slow_files)  # sort is stable

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from tests.conftest import FAST_OVERRIDES
@@ -24,7 +23,6 @@ def scalar_tags(run_dir: Path) -> list[str]:
     return events.Tags()["scalars"]
 
 
-@pytest.mark.slow
 def test_single_run_writes_run_dir_and_tensorboard(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     result = run_train(*FAST_OVERRIDES, f"hydra.run.dir={run_dir}")
@@ -47,7 +45,6 @@ def test_single_run_writes_run_dir_and_tensorboard(tmp_path: Path) -> None:
     assert log.count("GPU available") == 1
 
 
-@pytest.mark.slow
 def test_multirun_makes_one_directory_per_combination(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
     result = run_sweep(sweep, "loss=mse,l1", "data=regression", *FAST_OVERRIDES)
@@ -112,7 +109,6 @@ def train_with_user_loss(project: Path, loss: str, module: str) -> subprocess.Co
     )  # fmt: skip
 
 
-@pytest.mark.slow
 def test_a_loss_registered_in_the_users_own_module_trains_from_the_command_line(
     tmp_path: Path,
 ) -> None:
@@ -145,7 +141,6 @@ class PerExample(nn.Module):
 '''
 
 
-@pytest.mark.slow
 def test_the_plans_dry_step_refuses_what_no_constructor_checks(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     result = train_with_user_loss(tmp_path, "per_example", PER_EXAMPLE_LOSS)
