@@ -55,15 +55,18 @@ class CliResult:
         return self.stdout + self.stderr
 
 
-def run_cli_cases(cases: dict[str, list[str]], folder: Path) -> dict[str, CliResult]:
+def run_cli_cases(
+    cases: dict[str, list[str]], folder: Path, timeout: int = 300
+) -> dict[str, CliResult]:
     """Each case's arguments through ``train.py``'s entry point, in order, all in one process
     (``tests/cli_cases.py``): for command lines refused before training, whose own cost is far
     below a process start's, and for runs and sweeps that tests only read back (a process start
-    costs seconds of imports; a test that needs a process of its own starts one)."""
+    costs seconds of imports; a test that needs a process of its own starts one). ``timeout``
+    is for the whole batch: give a batch of long runs what each would have had alone."""
     folder.mkdir(parents=True, exist_ok=True)
     cases_file, results_file = folder / "cases.json", folder / "results.json"
     cases_file.write_text(json.dumps(cases))
-    finished = run_script(CLI_CASES, str(cases_file), str(results_file))
+    finished = run_script(CLI_CASES, str(cases_file), str(results_file), timeout=timeout)
     assert finished.returncode == 0, finished.stderr
     results = json.loads(results_file.read_text())
     return {

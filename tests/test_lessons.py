@@ -59,6 +59,7 @@ def sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             for name, (experiment, *overrides) in SWEEPS.items()
         },
         root / "cases",
+        timeout=300 * len(SWEEPS),  # what each sweep had as a process of its own
     )  # fmt: skip
     for name, result in ended.items():
         assert result.exit_code == 0, (name, result.stderr[-3000:])

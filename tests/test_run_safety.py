@@ -51,6 +51,7 @@ def base_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             for name, (_, extra) in BASE_RUNS.items()
         },
         folder / "cases",
+        timeout=300 * len(BASE_RUNS),  # what each run had as a process of its own
     )
     for name, result in results.items():
         assert result.exit_code == 0, (name, result.output)
