@@ -13,6 +13,8 @@ from tests.conftest import FAST_OVERRIDES
 from tests.subprocess_runs import TRAIN, CliResult, record, run_cli_cases, run_script, run_sweep
 from trainlab.config.search_path import recorded_search_path
 
+pytestmark = pytest.mark.slow  # every test runs the entry point: a process start, or a training
+
 
 def run_train(*args: str) -> subprocess.CompletedProcess[str]:
     """``scripts/train.py args`` to completion, output captured."""
