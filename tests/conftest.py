@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from filelock import FileLock
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
@@ -103,13 +104,27 @@ __all__ = [
 
 @pytest.fixture(scope="session")
 def generated_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One real sweep folder shared by the sweep, compare and TensorBoard tests.
+    """One real sweep folder shared by the sweep, compare and TensorBoard tests, made once per
+    test session even across pytest-xdist's workers (the first worker to need it makes it
+    under a file lock; the others wait and read it).
 
     Four completed runs (loss × optimizer) with every histogram switched on, then, into the same
     folder, a second sweep whose first job diverges (lr=1e6) and whose second job fails on a
     bad value; that second sweep still runs both jobs and exits 1, as any sweep with a failed job.
     """
-    sweep = tmp_path_factory.mktemp("sweep") / "multirun"
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return make_generated_sweep(tmp_path_factory.mktemp("sweep") / "multirun")
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker
+    sweep, made = shared / "generated_sweep" / "multirun", shared / "generated_sweep.made"
+    with FileLock(shared / "generated_sweep.lock"):
+        if not made.is_file():
+            make_generated_sweep(sweep)
+            made.touch()
+    return sweep
+
+
+def make_generated_sweep(sweep: Path) -> Path:
+    """The two sweeps of :func:`generated_sweep`, into ``sweep``."""
     grid = run_sweep(
         sweep,
         "loss=mse,cross_entropy",

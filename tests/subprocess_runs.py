@@ -45,22 +45,34 @@ class CliResult:
     """One case of :func:`run_cli_cases`."""
 
     exit_code: int
-    output: str  # stdout and stderr together
+    stdout: str
+    stderr: str
     lightning_imported: bool  # by the end of this case (or an earlier one)
 
+    @property
+    def output(self) -> str:
+        """stdout, then stderr."""
+        return self.stdout + self.stderr
 
-def run_cli_cases(cases: dict[str, list[str]], folder: Path) -> dict[str, CliResult]:
-    """Each case's arguments through ``train.py``'s entry point, all in one process
+
+def run_cli_cases(
+    cases: dict[str, list[str]], folder: Path, timeout: int = 300
+) -> dict[str, CliResult]:
+    """Each case's arguments through ``train.py``'s entry point, in order, all in one process
     (``tests/cli_cases.py``): for command lines refused before training, whose own cost is far
-    below a process start's."""
+    below a process start's, and for runs and sweeps that tests only read back (a process start
+    costs seconds of imports; a test that needs a process of its own starts one). ``timeout``
+    is for the whole batch: give a batch of long runs what each would have had alone."""
     folder.mkdir(parents=True, exist_ok=True)
     cases_file, results_file = folder / "cases.json", folder / "results.json"
     cases_file.write_text(json.dumps(cases))
-    finished = run_script(CLI_CASES, str(cases_file), str(results_file))
+    finished = run_script(CLI_CASES, str(cases_file), str(results_file), timeout=timeout)
     assert finished.returncode == 0, finished.stderr
     results = json.loads(results_file.read_text())
     return {
-        name: CliResult(result["exit_code"], result["output"], result["lightning"])
+        name: CliResult(
+            result["exit_code"], result["stdout"], result["stderr"], result["lightning"]
+        )
         for name, result in results.items()
     }
 

@@ -20,6 +20,7 @@ from tests.subprocess_runs import (
     run_cli_cases,
     run_script,
 )
+from tests.test_tabular_data import write_csv
 from trainlab.losses import losses_for_task
 from trainlab.tasks import Task
 
@@ -53,6 +54,9 @@ BAD_INPUT = {
 if torch.cuda.is_available():
     del BAD_INPUT["a GPU that is not there"]
 INTO_EARLIER_RUN = "a fresh run into an earlier run's folder"
+DDP_SWEEP = "a sweep of DDP jobs"
+ABSENT_CIFAR10 = "a CIFAR10 folder that is not there"
+BAD_CSV = "a CSV file with text in a numeric column"
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +80,8 @@ class Refusals:
 @pytest.fixture(scope="module")
 def refusals(earlier_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Refusals:
     """Each case of :data:`BAD_INPUT` through ``train.py``'s entry point, all in one process
-    (``tests/cli_cases.py``), plus a fresh run aimed at the earlier run's folder."""
+    (``tests/cli_cases.py``), plus a fresh run aimed at the earlier run's folder, a sweep of
+    DDP jobs, a CIFAR10 run from a folder that is not there and a run on a bad CSV file."""
     before = file_bytes(earlier_run)
     folder = tmp_path_factory.mktemp("refused")
     cases = {
@@ -84,6 +89,21 @@ def refusals(earlier_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Ref
         for number, (case, (overrides, _, _)) in enumerate(BAD_INPUT.items())
     }
     cases[INTO_EARLIER_RUN] = [*FAST_OVERRIDES, "seed=1", f"hydra.run.dir={earlier_run}"]
+    cases[DDP_SWEEP] = [
+        "-m", *FAST_OVERRIDES, "trainer=ddp", "trainer.devices=2", "seed=1,2",
+        f"hydra.sweep.dir={folder / 'ddp_sweep'}",
+    ]  # fmt: skip
+    cases[ABSENT_CIFAR10] = [
+        "data=cifar10", "model=cifar_cnn", f"data.data_dir={folder / 'absent'}",
+        "data.download=false", f"hydra.run.dir={folder / 'cifar10'}",
+    ]  # fmt: skip
+    bad_csv = write_csv(folder / "bad.csv", {"a": [1, "x"], "y": [0, 1]})
+    cases[BAD_CSV] = [
+        "data=csv",
+        f"data.path={bad_csv}",
+        "data.target=y",
+        f"hydra.run.dir={folder / 'csv'}",
+    ]
     return Refusals(run_cli_cases(cases, folder / "cases"), before, folder)
 
 
@@ -114,6 +134,38 @@ def test_a_fresh_run_into_an_earlier_runs_directory_is_refused(
     assert f"trainlab: error: {earlier_run} already holds a run (run.json exists)" in result.output
     assert "resume=true" in result.output
     assert file_bytes(earlier_run) == refusals.earlier_run_before  # .hydra/, train.log included
+
+
+@pytest.mark.slow
+def test_multirun_with_ddp_stops_before_training_with_the_alternatives(
+    refusals: Refusals,
+) -> None:
+    result = refusals.results[DDP_SWEEP]
+    assert result.exit_code == 2
+    assert "trainlab: error: -m (multirun) cannot run DDP on 2 processes per job" in result.stderr
+    for alternative in ("trainer.strategy=ddp_spawn", "hydra/launcher=submitit_slurm"):
+        assert alternative in result.stderr
+    sweep = refusals.folder / "ddp_sweep"
+    assert not list(sweep.rglob("*.ckpt")) and not list(sweep.rglob("events.out.tfevents*"))
+
+
+@pytest.mark.slow
+def test_cli_reports_a_cifar10_data_error_before_training(refusals: Refusals) -> None:
+    result = refusals.results[ABSENT_CIFAR10]
+    assert result.exit_code == 2
+    assert "trainlab: error: CIFAR10 folder" in result.stderr
+    assert "absent/cifar-10-batches-py does not exist" in result.stderr
+    assert not list((refusals.folder / "cifar10").glob("events.out.tfevents.*"))
+
+
+@pytest.mark.slow
+def test_a_bad_file_stops_the_command_line_before_training(refusals: Refusals) -> None:
+    result = refusals.results[BAD_CSV]
+    path = refusals.folder / "bad.csv"
+    assert result.exit_code == 2
+    assert f"trainlab: error: column 'a' of {path} is not numeric (line 3: 'x')" in result.stderr
+    run_dir = refusals.folder / "csv"
+    assert not run_dir.exists() or not list(run_dir.iterdir())  # Hydra may make it; nothing in it
 
 
 @pytest.mark.slow

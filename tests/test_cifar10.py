@@ -245,21 +245,7 @@ def test_cli_run_learns_the_patterns_and_logs_the_class_report(
     assert "val/acc" in scalars
 
 
-@pytest.mark.slow
-def test_cli_reports_a_data_error_before_training(tmp_path: Path) -> None:
-    run_dir = tmp_path / "run"
-    result = run_script(
-        TRAIN,
-        "data=cifar10",
-        "model=cifar_cnn",
-        f"data.data_dir={tmp_path / 'absent'}",
-        "data.download=false",
-        f"hydra.run.dir={run_dir}",
-    )
-    assert result.returncode == 2
-    assert "trainlab: error: CIFAR10 folder" in result.stderr
-    assert "absent/cifar-10-batches-py does not exist" in result.stderr
-    assert not list(run_dir.glob("events.out.tfevents.*"))
+# A CIFAR10 folder that is not there, named on the command line: tests/test_bad_input.py.
 
 
 Batch = tuple[torch.Tensor, torch.Tensor]

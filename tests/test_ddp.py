@@ -10,7 +10,7 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from tests.subprocess_runs import TRAIN, run_script, run_sweep
+from tests.subprocess_runs import TRAIN, run_script
 from trainlab.data.loaders import InMemoryBatchLoader
 
 # 400 samples → 240 training examples: 15 steps per epoch either as one process with batches of
@@ -125,12 +125,4 @@ def test_ddp_matches_one_process_and_writes_one_run_directory(tmp_path: Path) ->
     assert "Final metrics:" not in (ddp_dir / "train_ddp_process_1.log").read_text()
 
 
-@pytest.mark.slow
-def test_multirun_with_ddp_stops_before_training_with_the_alternatives(tmp_path: Path) -> None:
-    sweep = tmp_path / "sweep"
-    result = run_sweep(sweep, *TINY, *DDP, "seed=1,2", cwd=tmp_path)
-    assert result.returncode == 2
-    assert "trainlab: error: -m (multirun) cannot run DDP on 2 processes per job" in result.stderr
-    for alternative in ("trainer.strategy=ddp_spawn", "hydra/launcher=submitit_slurm"):
-        assert alternative in result.stderr
-    assert not list(sweep.rglob("*.ckpt")) and not list(sweep.rglob("events.out.tfevents*"))
+# A sweep of DDP jobs is refused in tests/test_bad_input.py, with the other bad command lines.

@@ -1,8 +1,9 @@
 """Each teaching experiment's lesson holds in every seed, by the comparison's own statistics.
 
 One real ``scripts/train.py -m experiment=...`` sweep per experiment over three seeds (the
-experiments declare five; three are enough for each lesson here), with what a lesson does not
-read left out (the test stage, checkpoints, histograms) to keep the module near a minute. The
+experiments declare five; three are enough for each lesson here), all four through the entry
+point in one process, with what a lesson does not read left out (the test stage, checkpoints,
+histograms) to keep the module near a minute. The
 p-values are computed here with scipy.stats from the runs' own records, and the sweep's
 ``comparison.json`` must agree with them.
 """
@@ -19,7 +20,7 @@ import torch
 from scipy import stats
 
 from tests.conftest import planned
-from tests.subprocess_runs import record, run_sweep, scalars
+from tests.subprocess_runs import record, run_cli_cases, scalars
 
 SEEDS = (0, 1, 2)
 ALPHA = 0.05
@@ -29,13 +30,40 @@ LEAN = ("run_test=false", "checkpoint.enabled=false", "trainer.enable_progress_b
 pytestmark = pytest.mark.slow
 
 
-def sweep(tmp_path_factory: pytest.TempPathFactory, experiment: str, *overrides: str) -> Path:
-    """The folder of a finished sweep of ``experiment`` over :data:`SEEDS`."""
-    folder = tmp_path_factory.mktemp(experiment) / "sweep"
+# Each test's sweep: the experiment and the overrides beside its seeds.
+SWEEPS = {
+    "bce_vs_mse": ("bce_vs_mse",),
+    "vanishing_gradients": (
+        "vanishing_gradients",
+        "activation=sigmoid,tanh,relu,silu",
+        "grad_norms.histograms=false",
+    ),
+    "activation_shootout": ("activation_shootout", "activation=relu,tanh,sigmoid"),
+    "optimizer_shootout": ("optimizer_shootout", "optimizer=sgd,sgd_momentum,adam"),
+}
+
+
+@pytest.fixture(scope="module")
+def sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The folder of each finished sweep of :data:`SWEEPS` over :data:`SEEDS`: all four sweep
+    commands through ``train.py``'s entry point in one process (one import of torch, not four)."""
+    root = tmp_path_factory.mktemp("lessons")
     seeds = ",".join(map(str, SEEDS))
-    result = run_sweep(folder, f"experiment={experiment}", f"seed={seeds}", *LEAN, *overrides)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return folder
+    folders = {name: root / name for name in SWEEPS}
+    ended = run_cli_cases(
+        {
+            name: [
+                "-m", f"experiment={experiment}", f"seed={seeds}", *LEAN, *overrides,
+                f"hydra.sweep.dir={folders[name]}",
+            ]
+            for name, (experiment, *overrides) in SWEEPS.items()
+        },
+        root / "cases",
+        timeout=300 * len(SWEEPS),  # what each sweep had as a process of its own
+    )  # fmt: skip
+    for name, result in ended.items():
+        assert result.exit_code == 0, (name, result.stderr[-3000:])
+    return folders
 
 
 def runs(folder: Path, key: str) -> dict[str, dict[int, Path]]:
@@ -95,8 +123,8 @@ def check_comparison(folder: Path, key: str, metric: str, higher_is_better: bool
     return verdicts
 
 
-def test_bce_beats_mse_in_every_seed(tmp_path_factory: pytest.TempPathFactory) -> None:
-    folder = sweep(tmp_path_factory, "bce_vs_mse")
+def test_bce_beats_mse_in_every_seed(sweeps: dict[str, Path]) -> None:
+    folder = sweeps["bce_vs_mse"]
     verdicts = check_comparison(folder, "loss", "val/acc", higher_is_better=True)
     assert verdicts["mse"] == "worse"
     by_loss = runs(folder, "loss")
@@ -114,14 +142,9 @@ def majority_share(seed: int, tmp_path: Path) -> float:
 
 
 def test_sigmoid_starves_a_deep_net_while_relu_tanh_and_silu_learn(
-    tmp_path_factory: pytest.TempPathFactory,
+    sweeps: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    folder = sweep(
-        tmp_path_factory,
-        "vanishing_gradients",
-        "activation=sigmoid,tanh,relu,silu",
-        "grad_norms.histograms=false",
-    )
+    folder = sweeps["vanishing_gradients"]
     check_comparison(folder, "activation", "val/loss", higher_is_better=False)
     by_activation = runs(folder, "activation")
     chance_loss = math.log(3)
@@ -156,8 +179,8 @@ def test_sigmoid_starves_a_deep_net_while_relu_tanh_and_silu_learn(
         assert sigmoid in logged["sigmoid"] and relu in logged["relu"]
 
 
-def test_activation_shootout_verdicts(tmp_path_factory: pytest.TempPathFactory) -> None:
-    folder = sweep(tmp_path_factory, "activation_shootout", "activation=relu,tanh,sigmoid")
+def test_activation_shootout_verdicts(sweeps: dict[str, Path]) -> None:
+    folder = sweeps["activation_shootout"]
     verdicts = check_comparison(folder, "activation", "val/loss", higher_is_better=False)
     # Measured over seeds 0-2: relu best, tanh indistinguishable (p 0.096), sigmoid worse
     # (p (Holm) 0.039); over the experiment's 5 seeds sigmoid's p (Holm) is 0.003.
@@ -170,8 +193,8 @@ def test_activation_shootout_verdicts(tmp_path_factory: pytest.TempPathFactory) 
         assert all(s > o + 0.1 for s, o in zip(sigmoid, losses, strict=True)), other
 
 
-def test_optimizer_shootout_verdicts(tmp_path_factory: pytest.TempPathFactory) -> None:
-    folder = sweep(tmp_path_factory, "optimizer_shootout", "optimizer=sgd,sgd_momentum,adam")
+def test_optimizer_shootout_verdicts(sweeps: dict[str, Path]) -> None:
+    folder = sweeps["optimizer_shootout"]
     verdicts = check_comparison(folder, "optimizer", "val/loss", higher_is_better=False)
     assert verdicts["sgd_momentum"] == "best"
     assert verdicts["sgd"] == "worse"

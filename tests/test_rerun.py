@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from tests.conftest import FAST_OVERRIDES, compose_config, train
-from tests.subprocess_runs import RERUN, TRAIN, record, run_script, scalars
+from tests.subprocess_runs import RERUN, record, run_cli_cases, run_script, scalars
 from trainlab.rerun import comparison_table, metric_differences
 from trainlab.run_record import write_record
 
@@ -37,12 +37,27 @@ def test_two_deterministic_runs_agree_value_for_value(tmp_path: Path) -> None:
     assert len(scalars(tmp_path / "first")["train/loss_step"]) == 4
 
 
-@pytest.mark.slow
-def test_rerun_reproduces_a_run_exactly(tmp_path: Path) -> None:
-    original, again = tmp_path / "original", tmp_path / "again"
-    trained = run_script(TRAIN, *FAST_OVERRIDES, "optimizer=adam", f"hydra.run.dir={original}")
-    assert trained.returncode == 0, trained.stderr
+@pytest.fixture(scope="module")
+def originals(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two recorded runs to rerun, one with Adam and one with the defaults, trained through
+    ``train.py``'s entry point in one process (each rerun is a process of its own)."""
+    folder = tmp_path_factory.mktemp("originals")
+    runs = {"adam": folder / "adam", "default": folder / "default"}
+    trained = run_cli_cases(
+        {
+            "adam": [*FAST_OVERRIDES, "optimizer=adam", f"hydra.run.dir={runs['adam']}"],
+            "default": [*FAST_OVERRIDES, f"hydra.run.dir={runs['default']}"],
+        },
+        folder / "cases",
+    )
+    for name, result in trained.items():
+        assert result.exit_code == 0, (name, result.stderr)
+    return runs
 
+
+@pytest.mark.slow
+def test_rerun_reproduces_a_run_exactly(originals: dict[str, Path], tmp_path: Path) -> None:
+    original, again = originals["adam"], tmp_path / "again"
     result = run_script(RERUN, str(original), "--into", str(again))
     assert result.returncode == 0, result.stderr
     metrics = record(original)["final_metrics"]
@@ -54,9 +69,8 @@ def test_rerun_reproduces_a_run_exactly(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_rerun_reports_differences_and_exits_1(tmp_path: Path) -> None:
-    original = tmp_path / "original"
-    assert run_script(TRAIN, *FAST_OVERRIDES, f"hydra.run.dir={original}").returncode == 0
+def test_rerun_reports_differences_and_exits_1(originals: dict[str, Path], tmp_path: Path) -> None:
+    original = originals["default"]  # only this test uses it
     tampered = record(original)  # an original the rerun cannot match
     tampered["final_metrics"]["val/loss"] += 1e-6
     write_record(original, tampered)

@@ -33,8 +33,9 @@ from trainlab.sweeps.folder import JOB_STATES, PENDING, read_plan
 
 pytestmark = pytest.mark.slow
 
-# Six jobs (job #2, the third, is seed=2 optimizer=sgd) of 2 epochs of 15 steps each.
-SWEEP = ("seed=1,2,3", "optimizer=sgd,adam")
+# Four jobs (job #2, the third, is seed=2 optimizer=sgd) of 2 epochs of 15 steps each: two
+# finished before it and one pending after it when it is stopped, or two to each joblib worker.
+SWEEP = ("seed=1,2", "optimizer=sgd,adam")
 JOB = (
     "data.n_samples=400", "data.batch_size=16", "trainer.max_epochs=2", "trainer.accelerator=cpu",
     "trainer.enable_progress_bar=false", "trainer.log_every_n_steps=5", "run_test=false",
@@ -118,9 +119,9 @@ def test_a_sweep_killed_while_its_third_job_trains_resumes_to_the_uninterrupted_
 
     status = run_script(RERUN, str(sweep), "--status")
     assert status.returncode == 0, status.stderr
-    counts = dict(zip(JOB_STATES, (2, 1, 0, 0, 0, 3), strict=True))
+    counts = dict(zip(JOB_STATES, (2, 1, 0, 0, 0, 1), strict=True))
     assert ", ".join(f"{n} {state}" for state, n in counts.items()) in status.stdout
-    states = ["completed"] * 2 + ["running"] + [PENDING] * 3
+    states = ["completed"] * 2 + ["running"] + [PENDING]
     for num, (job, state) in enumerate(zip(jobs, states, strict=True)):
         assert f"#{num}  {state:<11}  {job.name}" in status.stdout
     assert f"continue with: python scripts/rerun.py {sweep} --resume" in status.stdout

@@ -11,7 +11,6 @@ import torch
 from omegaconf import DictConfig
 
 from tests.conftest import compose_config, train
-from tests.subprocess_runs import TRAIN, run_script
 from trainlab.data import BundledData, CSVData
 from trainlab.data.splits import split_indices
 from trainlab.errors import ConfigError
@@ -137,15 +136,8 @@ def test_a_bad_file_is_refused_by_the_plan_with_its_message(case: str, tmp_path:
     assert not (tmp_path / "run").exists()
 
 
-def test_a_bad_file_stops_the_command_line_before_training(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "bad.csv", {"a": [1, "x"], "y": [0, 1]})
-    run_dir = tmp_path / "run"
-    result = run_script(
-        TRAIN, "data=csv", f"data.path={path}", "data.target=y", f"hydra.run.dir={run_dir}"
-    )
-    assert result.returncode == 2
-    assert f"trainlab: error: column 'a' of {path} is not numeric (line 3: 'x')" in result.stderr
-    assert not run_dir.exists() or not list(run_dir.iterdir())  # Hydra may make it; nothing in it
+# A bad file named on the command line is refused in tests/test_bad_input.py, with the other bad
+# command lines.
 
 
 @pytest.mark.parametrize(

@@ -1,15 +1,19 @@
-"""``scripts/train.py`` as a user runs it: a subprocess with Hydra's real command line."""
+"""``scripts/train.py`` as a user runs it: Hydra's real command line, in a subprocess (answers
+given before anything trains share one, through the same entry point)."""
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
+import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from tests.conftest import FAST_OVERRIDES
-from tests.subprocess_runs import TRAIN, record, run_script, run_sweep
+from tests.subprocess_runs import TRAIN, CliResult, record, run_cli_cases, run_script, run_sweep
 from trainlab.config.search_path import recorded_search_path
+
+pytestmark = pytest.mark.slow  # every test runs the entry point: a process start, or a training
 
 
 def run_train(*args: str) -> subprocess.CompletedProcess[str]:
@@ -56,10 +60,28 @@ def test_multirun_makes_one_directory_per_combination(tmp_path: Path) -> None:
         assert "val/mse" in scalar_tags(sweep / name)
 
 
-def test_bad_value_exits_before_training_with_a_clear_message(tmp_path: Path) -> None:
-    run_dir = tmp_path / "run"
-    result = run_train(*FAST_OVERRIDES, "optimizer.lr=abc", f"hydra.run.dir={run_dir}")
-    assert result.returncode == 2
+@pytest.fixture(scope="module")
+def quick_answers(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, CliResult]]:
+    """A bad value and ``--help``, answered before anything trains, through ``train.py``'s
+    entry point in one process: the folder the bad value aimed at, and both results."""
+    folder = tmp_path_factory.mktemp("answers")
+    run_dir = folder / "run"
+    results = run_cli_cases(
+        {
+            "bad value": [*FAST_OVERRIDES, "optimizer.lr=abc", f"hydra.run.dir={run_dir}"],
+            "help": ["--help"],
+        },
+        folder / "cases",
+    )
+    return run_dir, results
+
+
+def test_bad_value_exits_before_training_with_a_clear_message(
+    quick_answers: tuple[Path, dict[str, CliResult]],
+) -> None:
+    run_dir, results = quick_answers
+    result = results["bad value"]
+    assert result.exit_code == 2
     assert (
         "trainlab: error: Invalid optimizer.lr: Value 'abc' of type 'str' could not be converted to Float"
         in result.stderr
@@ -68,9 +90,9 @@ def test_bad_value_exits_before_training_with_a_clear_message(tmp_path: Path) ->
     assert not list(run_dir.glob("events.out.tfevents.*"))
 
 
-def test_help_lists_the_config_groups() -> None:
-    result = run_train("--help")
-    assert result.returncode == 0
+def test_help_lists_the_config_groups(quick_answers: tuple[Path, dict[str, CliResult]]) -> None:
+    result = quick_answers[1]["help"]
+    assert result.exit_code == 0
     for group in ("loss:", "activation:", "optimizer:", "data:", "model:", "scheduler:"):
         assert group in result.stdout
     assert "bce_with_logits" in result.stdout
