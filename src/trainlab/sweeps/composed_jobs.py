@@ -14,7 +14,7 @@ from hydra.core.config_loader import ConfigLoader
 from hydra.core.config_search_path import ConfigSearchPath
 from hydra.core.object_type import ObjectType
 from hydra.plugins.config_source import ConfigSource
-from hydra.types import HydraContext, RunMode
+from hydra.types import HydraContext, RunMode, TaskFunction
 from omegaconf import DictConfig
 
 
@@ -81,8 +81,17 @@ class ComposedOnce(ConfigLoader):
         return {"_loader": self._loader, "_composed": {}}
 
 
-def composing_once(context: HydraContext) -> HydraContext:
-    """``context`` with its config loader wrapped in :class:`ComposedOnce`."""
-    return HydraContext(
-        config_loader=ComposedOnce(context.config_loader), callbacks=context.callbacks
-    )
+class ComposesJobsOnce:
+    """A Hydra sweeper (mixed in before it) whose launcher takes each job's config as the sweeper
+    composed it when planning the job: its Hydra context's loader is :class:`ComposedOnce`."""
+
+    def setup(
+        self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
+    ) -> None:
+        context = HydraContext(
+            config_loader=ComposedOnce(hydra_context.config_loader),
+            callbacks=hydra_context.callbacks,
+        )
+        super().setup(  # type: ignore[misc]  # the sweeper this is mixed into
+            hydra_context=context, task_function=task_function, config=config
+        )

@@ -11,16 +11,15 @@ from pathlib import Path
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.utils import JobReturn
-from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
-from trainlab.sweeps.composed_jobs import composing_once
+from trainlab.sweeps.composed_jobs import ComposesJobsOnce
 from trainlab.sweeps.folder import SWEEP_CONFIG, SweepPlan, write_plan
 from trainlab.sweeps.jobs import JobAction
 from trainlab.sweeps.launching import launch_jobs, plan_job, plan_resumed_job, resume_actions
 
 
-class ResumableGridSweeper(BasicSweeper):
+class ResumableGridSweeper(ComposesJobsOnce, BasicSweeper):
     """Hydra's :class:`BasicSweeper` (the product of the ``-m`` values, launched in batches of
     ``max_batch_size``) that first composes every job and writes the plan (``sweep_plan.json``);
     with ``resume`` it runs only the jobs its folder has not finished, with their numbers.
@@ -36,14 +35,6 @@ class ResumableGridSweeper(BasicSweeper):
         super().__init__(max_batch_size=max_batch_size, params=params)
         self.resume = resume
         self.retry_failed = retry_failed
-
-    def setup(
-        self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
-    ) -> None:
-        # Every job is composed when planned; its launch takes that config (ComposedOnce).
-        super().setup(
-            hydra_context=composing_once(hydra_context), task_function=task_function, config=config
-        )
 
     def sweep(self, arguments: list[str]) -> list[list[JobReturn]]:
         """Run the sweep (or, resuming, what is left of it); the jobs' returns per batch."""

@@ -26,17 +26,16 @@ from typing import Any
 
 import optuna
 from hydra.core.utils import JobReturn
-from hydra.types import HydraContext, TaskFunction
 from hydra_plugins.hydra_optuna_sweeper._impl import (
     OptunaSweeperImpl,
     create_params_from_overrides,
 )
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 from optuna.trial import FrozenTrial, TrialState
 
 from trainlab.atomic_write import write_bytes_atomically
 from trainlab.run_dir import rerun_command
-from trainlab.sweeps.composed_jobs import composing_once
+from trainlab.sweeps.composed_jobs import ComposesJobsOnce
 from trainlab.sweeps.folder import SWEEP_CONFIG, PlannedJob, SweepPlan, write_plan
 from trainlab.sweeps.jobs import JobAction, recorded_result
 from trainlab.sweeps.launching import (
@@ -52,7 +51,7 @@ SAMPLER_FILE = "optuna_sampler.pkl"
 RESULTS_FILE = "optimization_results.yaml"
 
 
-class ResumableOptunaSearch(OptunaSweeperImpl):
+class ResumableOptunaSearch(ComposesJobsOnce, OptunaSweeperImpl):
     """hydra-optuna-sweeper's search, run (and with ``resume`` continued) to ``n_trials`` in all."""
 
     def __init__(
@@ -61,14 +60,6 @@ class ResumableOptunaSearch(OptunaSweeperImpl):
         super().__init__(*args, **kwargs)
         self.resume = resume
         self.retry_failed = retry_failed
-
-    def setup(
-        self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
-    ) -> None:
-        # Every job is composed when planned; its launch takes that config (ComposedOnce).
-        super().setup(
-            hydra_context=composing_once(hydra_context), task_function=task_function, config=config
-        )
 
     def sweep(self, arguments: list[str]) -> None:
         """Run the search, or what is left of it, and write ``optimization_results.yaml``."""
