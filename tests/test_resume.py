@@ -18,6 +18,7 @@ import torch
 from lightning.pytorch.loggers import Logger
 from omegaconf import OmegaConf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from torch.utils.tensorboard import SummaryWriter
 
 from tests.conftest import built, compose_config, planned, train
 from tests.subprocess_runs import RERUN, TRAIN, record, run_script, scalars
@@ -142,6 +143,18 @@ def after_this_second() -> None:
     time.sleep(1 - time.time() % 1 + 0.01)
 
 
+def next_event_file_numbers_gain_a_digit(spare: Path) -> None:
+    """Open throwaway event files in ``spare`` until this process's next two are numbered like
+    9 and 10 (or 99 and 100), which sort the wrong way round: a run writing its fit and test to
+    two files would have the fit file, which carries a resume's purge, read last."""
+    while True:
+        SummaryWriter(spare).close()
+        newest = max(spare.glob("events.out.tfevents.*"), key=lambda p: int(p.name.rsplit(".")[-1]))
+        number = int(newest.name.rsplit(".")[-1])
+        if len(str(number + 1)) < len(str(number + 2)):
+            return
+
+
 def test_resume_without_a_checkpoint_is_refused(tmp_path: Path) -> None:
     write_record(tmp_path, {"status": "running"})
     (tmp_path / ".hydra").mkdir()
@@ -259,6 +272,7 @@ def test_a_stopped_run_with_a_schedule_resumes_to_the_same_numbers(
     last = torch.load(tmp_path / "stopped" / "checkpoints" / "last.ckpt", weights_only=False)
     assert (record(tmp_path / "stopped")["global_step"], last["global_step"]) == (6, 4)
     after_this_second()
+    next_event_file_numbers_gain_a_digit(tmp_path / "spare")
     resumed = train(compose_config("resume=true"), tmp_path / "stopped")
     assert len(record(tmp_path / "stopped")["resumed_at"]) == 1
     assert resumed == whole

@@ -42,6 +42,8 @@ def test_single_run_writes_run_dir_and_tensorboard(tmp_path: Path) -> None:
         "grad_norm/output",
     ):
         assert tag in tags, tag
+    # Fit, test and the hyperparameter summary share one writer: one event file per run.
+    assert len(list(run_dir.glob("events.out.tfevents.*"))) == 1
     assert (run_dir / ".hydra" / "config.yaml").is_file()
     assert (run_dir / "checkpoints" / "last.ckpt").is_file()
     log = (run_dir / "train.log").read_text()

@@ -22,6 +22,7 @@ from trainlab.ranks import slurm_requeued
 from trainlab.run_dir import sole_writer
 from trainlab.run_record import Progress, RunRecord
 from trainlab.summary import final_metrics, progress, write_summary
+from trainlab.tensorboard_logger import RunTensorBoardLogger
 
 
 def execute(plan: RunPlan) -> Outcome:
@@ -35,7 +36,10 @@ def execute(plan: RunPlan) -> Outcome:
         with owner:
             L.seed_everything(plan.seed, workers=True, verbose=False)
             parts = build(plan)
-            return fit_and_test(plan, parts)
+            try:
+                return fit_and_test(plan, parts)
+            finally:
+                close_event_files(parts.trainer)
     except ConfigError as error:  # the folder is taken, or Lightning refused a Trainer argument
         return Outcome(Ending.BAD_INPUT, plan.run_dir, error=error)
 
@@ -77,6 +81,13 @@ def fit_and_test(plan: RunPlan, parts: RunParts) -> Outcome:
     return _recorded(
         record, Outcome(Ending.COMPLETED, plan.run_dir, metrics), progress(trainer, metrics)
     )
+
+
+def close_event_files(trainer: L.Trainer) -> None:
+    """Close the run's TensorBoard event file, kept open by its logger from fit to the end."""
+    for logger in trainer.loggers:
+        if isinstance(logger, RunTensorBoardLogger):
+            logger.close()
 
 
 def _recorded(record: RunRecord, outcome: Outcome, reached: Progress) -> Outcome:

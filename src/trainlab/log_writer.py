@@ -71,7 +71,15 @@ LOGGER_NAMES: dict[type[Logger], str] = {
 
 def logger_name(logger: Logger) -> str:
     """The registry name of ``logger`` (``tensorboard``, ``csv``, ``mlflow``), else its class."""
-    return LOGGER_NAMES.get(type(logger), type(logger).__name__)
+    return next(
+        (LOGGER_NAMES[cls] for cls in type(logger).__mro__ if cls in LOGGER_NAMES),
+        type(logger).__name__,
+    )
+
+
+def rich_writes(logger: Logger) -> dict[str, Callable[..., None]]:
+    """What ``logger`` takes besides metrics and hyperparameters (a subclass takes its base's)."""
+    return next((RICH_WRITES[cls] for cls in type(logger).__mro__ if cls in RICH_WRITES), {})
 
 
 _WRITERS: weakref.WeakKeyDictionary[L.Trainer, LogWriter] = weakref.WeakKeyDictionary()
@@ -103,13 +111,13 @@ class LogWriter:
 
     def takes(self, kind: str) -> bool:
         """Whether any logger of the run takes ``kind`` (callbacks skip computing it otherwise)."""
-        return any(kind in RICH_WRITES.get(type(logger), {}) for logger in self.loggers)
+        return any(kind in rich_writes(logger) for logger in self.loggers)
 
     def skipped(self) -> dict[str, list[str]]:
         """``{logger name: [planned kinds it does not take]}``, for the loggers that skip any."""
         skipped = {}
         for logger in self.loggers:
-            missing = [k for k in self.planned if k not in RICH_WRITES.get(type(logger), {})]
+            missing = [k for k in self.planned if k not in rich_writes(logger)]
             if missing:
                 skipped[logger_name(logger)] = missing
         return skipped
@@ -169,6 +177,6 @@ class LogWriter:
 
     def _write(self, kind: str, tag: str, value: Any, step: int) -> None:
         for logger in self.loggers:
-            write = RICH_WRITES.get(type(logger), {}).get(kind)
+            write = rich_writes(logger).get(kind)
             if write is not None:
                 write(logger, tag, value, step)

@@ -34,14 +34,14 @@ LOGGERS: Registry[Logger] = Registry("logger")
 
 @LOGGERS.register("tensorboard", info=LoggerSpec())
 def tensorboard(save_dir: str, purge_step: int | None = None, flush_secs: int = 120) -> Logger:
-    """Lightning's TensorBoardLogger writing event files straight into the run directory.
+    """Lightning's TensorBoardLogger writing one event file per run straight into its directory.
 
     ``purge_step`` (when resuming) makes TensorBoard readers drop the events a killed run wrote
     at or after that step, so the resumed curves have no duplicate steps.
     """
-    from lightning.pytorch.loggers import TensorBoardLogger
+    from trainlab.tensorboard_logger import RunTensorBoardLogger
 
-    return TensorBoardLogger(
+    return RunTensorBoardLogger(
         save_dir,
         name="",
         version="",
