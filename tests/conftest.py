@@ -81,6 +81,18 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, float]:
     return outcome.metrics
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files whose every test is marked slow first, then files with some slow tests, then the
+    rest, each file's tests in their own order. pytest-xdist hands whole files to its workers in
+    this order (``--dist loadfile``), so the long files start early and the quick ones even out
+    the end."""
+    slow_by_file: dict[Path, list[bool]] = {}
+    for item in items:
+        slow_by_file.setdefault(item.path, []).append(item.get_closest_marker("slow") is not None)
+    rank = {path: (not all(slow), not any(slow)) for path, slow in slow_by_file.items()}
+    items.sort(key=lambda item: rank[item.path])  # stable: the order within a file is kept
+
+
 @pytest.fixture
 def make_config() -> Callable[..., DictConfig]:
     """A function composing the real config with fast defaults and extra overrides."""
