@@ -7,14 +7,17 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from tests import preloaded_interpreter
 from trainlab.paths import PROJECT_ROOT
 
 TRAIN = PROJECT_ROOT / "scripts" / "train.py"
@@ -28,16 +31,33 @@ def run_script(
     timeout: int = 300,
     cwd: Path | None = None,
     python_options: Sequence[str] = (),
+    fresh_interpreter: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """``python [python_options] script args`` to completion (in ``cwd`` if given), output captured."""
-    return subprocess.run(
-        [sys.executable, *python_options, str(script), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    """``python [python_options] script args`` to completion (in ``cwd`` if given), output captured.
+
+    The process is forked from the worker's preloaded interpreter
+    (:mod:`tests.preloaded_interpreter`) unless ``fresh_interpreter`` or ``python_options``
+    ask for a new interpreter (to see what the script itself imports).
+    """
+    command = [sys.executable, *python_options, str(script), *args]
+    if fresh_interpreter or python_options:
+        return subprocess.run(
+            command, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        stdout, stderr = Path(folder) / "stdout", Path(folder) / "stderr"
+        process = preloaded_interpreter.start(script, list(args), stdout, stderr, cwd, False)
+        process.join(timeout)
+        if process.exitcode is None:
+            process.kill()
+            process.join()
+            raise subprocess.TimeoutExpired(command, timeout)
+        return subprocess.CompletedProcess(
+            command,
+            process.exitcode,
+            stdout.read_text(errors="replace"),
+            stderr.read_text(errors="replace"),
+        )
 
 
 @dataclass(frozen=True)
@@ -66,7 +86,10 @@ def run_cli_cases(
     folder.mkdir(parents=True, exist_ok=True)
     cases_file, results_file = folder / "cases.json", folder / "results.json"
     cases_file.write_text(json.dumps(cases))
-    finished = run_script(CLI_CASES, str(cases_file), str(results_file), timeout=timeout)
+    # A fresh interpreter: each case reports whether Lightning was imported by then.
+    finished = run_script(
+        CLI_CASES, str(cases_file), str(results_file), timeout=timeout, fresh_interpreter=True
+    )
     assert finished.returncode == 0, finished.stderr
     results = json.loads(results_file.read_text())
     return {
@@ -89,9 +112,8 @@ def run_sweep(
 def scalars(run_dir: Path) -> dict[str, list[tuple[int, float]]]:
     """Every TensorBoard scalar of ``run_dir`` as ``tag -> [(step, value), ...]`` in step order.
 
-    Sorted because a run has several event files (Lightning reopens its writer for the test
-    stage) and TensorBoard reads them in name order, where a process's writer counter puts
-    ``.10`` before ``.9``; the sort is stable, so a step logged twice still shows twice.
+    Sorted because a resumed run has an event file per process, and TensorBoard reads them in
+    name order; the sort is stable, so a step logged twice still shows twice.
     """
     events = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})
     events.Reload()
@@ -126,20 +148,37 @@ def file_bytes(directory: Path) -> dict[str, bytes]:
     }
 
 
-def start_script(script: Path, *args: str, log: Path) -> subprocess.Popen[bytes]:
-    """``python script args`` started in its own process group (``os.killpg(p.pid, ...)`` stops
-    it with every process it starts), its output going to the file ``log``.
+class StartedScript:
+    """A script process started by :func:`start_script`, with ``subprocess.Popen``'s ``pid``,
+    ``poll`` and ``wait``."""
+
+    def __init__(self, process: BaseProcess) -> None:
+        self._process = process
+
+    @property
+    def pid(self) -> int:
+        assert self._process.pid is not None
+        return self._process.pid
+
+    def poll(self) -> int | None:
+        """The exit code (negative: the signal that ended it), or None while it runs."""
+        return self._process.exitcode
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """Wait for the process to end; its exit code."""
+        self._process.join(timeout)
+        return self._process.exitcode
+
+
+def start_script(script: Path, *args: str, log: Path) -> StartedScript:
+    """``python script args`` (forked from the worker's preloaded interpreter) started in its own
+    process group (``os.killpg(p.pid, ...)`` stops it with every process it starts), its output
+    going to the file ``log``.
     """
-    with open(log, "wb") as output:
-        return subprocess.Popen(
-            [sys.executable, str(script), *args],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    return StartedScript(preloaded_interpreter.start(script, list(args), log, log, None, True))
 
 
-def wait_for(process: subprocess.Popen[bytes], condition: Callable[[], bool], what: str) -> None:
+def wait_for(process: StartedScript, condition: Callable[[], bool], what: str) -> None:
     """Poll ``condition`` until it holds; fail if ``process`` ends first."""
     deadline = time.monotonic() + 240
     while not condition():
@@ -148,12 +187,12 @@ def wait_for(process: subprocess.Popen[bytes], condition: Callable[[], bool], wh
         time.sleep(0.0005)
 
 
-def freeze(process: subprocess.Popen[bytes]) -> None:
+def freeze(process: StartedScript) -> None:
     """Stop ``process``'s whole group where it is (it can still be killed or continued)."""
     os.killpg(process.pid, signal.SIGSTOP)
 
 
-def kill(process: subprocess.Popen[bytes]) -> None:
+def kill(process: StartedScript) -> None:
     """``kill -9`` ``process``'s group, and wait until none of its processes is left."""
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()

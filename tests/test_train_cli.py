@@ -27,9 +27,14 @@ def scalar_tags(run_dir: Path) -> list[str]:
     return events.Tags()["scalars"]
 
 
-def test_single_run_writes_run_dir_and_tensorboard(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fresh_interpreter", [True, False], ids=["fresh", "preloaded"])
+def test_single_run_writes_run_dir_and_tensorboard(fresh_interpreter: bool, tmp_path: Path) -> None:
+    """As a user runs it, and with Lightning imported before Hydra sets up logging (as a
+    user's own module or a program embedding trainlab may do): its lines reach train.log once."""
     run_dir = tmp_path / "run"
-    result = run_train(*FAST_OVERRIDES, f"hydra.run.dir={run_dir}")
+    result = run_script(
+        TRAIN, *FAST_OVERRIDES, f"hydra.run.dir={run_dir}", fresh_interpreter=fresh_interpreter
+    )
     assert result.returncode == 0, result.stderr
     tags = scalar_tags(run_dir)
     for tag in (
