@@ -1,4 +1,4 @@
-"""Lightning's TensorBoardLogger with one event file per run: its writer stays open from fit to the run's end.
+"""Lightning's TensorBoardLogger with one event file per run: its writer stays open to the end.
 
 Lightning closes a logger's writer at the end of every ``fit`` and ``test``; the next write
 opens a new event file. TensorBoard reads a folder's event files in name order, and the names
