@@ -147,6 +147,9 @@ class JobsReport:
     step_ms: Spread | None = None
     training_s_per_job: float | None = None
     beyond_training_s_per_job: float | None = None
+    # The extra job over the imports probe, both timed in this invocation: a figure that stays
+    # comparable when the machine's speed changes between invocations.
+    extra_job_share_of_imports: float | None = None
     # How much of the default job's time its imports take (imports / default_job).
     imports_share_of_default_job: float | None = None
     # seed → the runs whose final metrics were compared; mismatches name each difference.
@@ -197,6 +200,8 @@ def measure_jobs(
             report.step_ms = trainlab_step_ms(step_workload, window, repeats)
             report.training_s_per_job = report.steps_per_job * report.step_ms.median / 1000
             report.beyond_training_s_per_job = report.extra_job_s.median - report.training_s_per_job
+            if "imports" in medians:
+                report.extra_job_share_of_imports = report.extra_job_s.median / medians["imports"]
     return report
 
 
@@ -258,6 +263,9 @@ def format_jobs_table(report: JobsReport) -> str:
             f"{report.training_s_per_job:.3f} s; beyond them: "
             f"{report.beyond_training_s_per_job:.3f} s"
         )
+        if report.extra_job_share_of_imports is not None:
+            share = 100 * report.extra_job_share_of_imports
+            lines.append(f"an extra job costs {share:.1f}% of the imports probe's time")
         seeds_checked = ", ".join(str(seed) for seed in report.metrics_compared)
         verdict = "identical" if not report.metrics_mismatches else "DIFFERENT"
         lines.append(f"final metrics of seeds {seeds_checked} wherever they ran: {verdict}")

@@ -10,7 +10,7 @@ import torch
 
 from benchmarks.cli import main
 from benchmarks.epochs import prepare_epochs
-from benchmarks.jobs import compare_metrics, measure_jobs
+from benchmarks.jobs import compare_metrics, format_jobs_table, measure_jobs
 from benchmarks.report import interleaved, paired_speed_ratios, speed_ratios
 from benchmarks.settings import (
     BARE_LIGHTNING,
@@ -135,12 +135,16 @@ def test_jobs_suite_times_sweeps_and_a_job_keeps_its_metrics_wherever_it_runs(
     sweep = JobSweep(jobs=1, more_jobs=2, samples=200, epochs=1)
     step_workload = Workload(device="cpu", model="mlp", batch_size=64, samples=400)
 
-    report = measure_jobs(sweep, ["sweeps"], 1, step_workload, StepWindow(3, 1), tmp_path)
+    report = measure_jobs(
+        sweep, ["imports", "sweeps"], 1, step_workload, StepWindow(3, 1), tmp_path
+    )
 
     seconds = {probe.name: probe.seconds.median for probe in report.probes}
-    assert list(seconds) == ["sweep_1", "sweep_2"]
+    assert list(seconds) == ["imports", "sweep_1", "sweep_2"]
     assert min(seconds.values()) > 0
     assert report.extra_job_s.median == seconds["sweep_2"] - seconds["sweep_1"]
+    assert report.extra_job_share_of_imports == report.extra_job_s.median / seconds["imports"]
+    assert "of the imports probe's time" in format_jobs_table(report)
     # 200 examples, 20 % validation and 20 % test: 120 training examples, 2 batches of 64.
     assert report.steps_per_job == 2
     assert report.training_s_per_job == pytest.approx(2 * report.step_ms.median / 1000)
