@@ -241,7 +241,9 @@ def test_cli_run_learns_the_patterns_and_logs_the_class_report(
     for name in CLASS_NAMES:
         assert events.Scalars(f"test/acc_class/{name}")[-1].value >= 0.75, name
     image = events.Images("test/confusion_matrix")[-1]
-    assert image.width >= 400 and image.encoded_image_string.startswith(b"\x89PNG")
+    # Ten classes: 8 inches at 100 dpi, so every label and count stays legible.
+    assert (image.width, image.height) == (800, 800)
+    assert image.encoded_image_string.startswith(b"\x89PNG")
     assert "val/acc" in scalars
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pytest
 import torch
 
 from tests.conftest import built, compose_config, planned, train
 from tests.subprocess_runs import scalars
+from trainlab.class_report import ClassReport
 from trainlab.data.datamodule import InMemoryDataModule
 from trainlab.losses import losses_for_task
 from trainlab.module import TrainLabModule
@@ -97,3 +99,15 @@ def test_gradients_are_clipped_to_the_configured_norm(tmp_path: Path) -> None:
     )
     # One SGD step of lr 1 moves the weights by exactly the clipped gradient: norm 0.001.
     assert moved.norm().item() == pytest.approx(0.001, rel=1e-3)
+
+
+def test_the_confusion_figure_grows_with_the_classes() -> None:
+    """Half an inch per class from 4 to 8 inches: three classes are drawn at 4.5 inches."""
+    sizes = {}
+    for count in (2, 3, 10, 40):
+        report = ClassReport([f"class {i}" for i in range(count)])
+        report.update(torch.arange(count), torch.arange(count))
+        figure = report.figure()
+        sizes[count] = tuple(figure.get_size_inches())
+        plt.close(figure)
+    assert sizes == {2: (4.0, 4.0), 3: (4.5, 4.5), 10: (8.0, 8.0), 40: (8.0, 8.0)}
