@@ -67,7 +67,8 @@ class CliResult:
     exit_code: int
     stdout: str
     stderr: str
-    lightning_imported: bool  # by the end of this case (or an earlier one)
+    # By the end of this case (or an earlier one); None unless run in a fresh interpreter.
+    lightning_imported: bool | None
 
     @property
     def output(self) -> str:
@@ -76,25 +77,35 @@ class CliResult:
 
 
 def run_cli_cases(
-    cases: dict[str, list[str]], folder: Path, timeout: int = 300
+    cases: dict[str, list[str]],
+    folder: Path,
+    timeout: int = 300,
+    fresh_interpreter: bool = False,
 ) -> dict[str, CliResult]:
     """Each case's arguments through ``train.py``'s entry point, in order, all in one process
     (``tests/cli_cases.py``): for command lines refused before training, whose own cost is far
     below a process start's, and for runs and sweeps that tests only read back (a process start
     costs seconds of imports; a test that needs a process of its own starts one). ``timeout``
-    is for the whole batch: give a batch of long runs what each would have had alone."""
+    is for the whole batch: give a batch of long runs what each would have had alone. Each
+    case says whether Lightning was imported by its end only in a ``fresh_interpreter``."""
     folder.mkdir(parents=True, exist_ok=True)
     cases_file, results_file = folder / "cases.json", folder / "results.json"
     cases_file.write_text(json.dumps(cases))
-    # A fresh interpreter: each case reports whether Lightning was imported by then.
     finished = run_script(
-        CLI_CASES, str(cases_file), str(results_file), timeout=timeout, fresh_interpreter=True
+        CLI_CASES,
+        str(cases_file),
+        str(results_file),
+        timeout=timeout,
+        fresh_interpreter=fresh_interpreter,
     )
     assert finished.returncode == 0, finished.stderr
     results = json.loads(results_file.read_text())
     return {
         name: CliResult(
-            result["exit_code"], result["stdout"], result["stderr"], result["lightning"]
+            result["exit_code"],
+            result["stdout"],
+            result["stderr"],
+            result["lightning"] if fresh_interpreter else None,
         )
         for name, result in results.items()
     }
