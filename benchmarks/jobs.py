@@ -161,6 +161,11 @@ class JobsReport:
         return asdict(self)
 
 
+def extra_job_share(extra_job_s: Spread, medians: dict[str, float]) -> float | None:
+    """The extra job's median over the ``imports`` probe's (None without that probe)."""
+    return extra_job_s.median / medians["imports"] if "imports" in medians else None
+
+
 def measure_jobs(
     sweep: JobSweep,
     groups: Sequence[str],
@@ -200,8 +205,7 @@ def measure_jobs(
             report.step_ms = trainlab_step_ms(step_workload, window, repeats)
             report.training_s_per_job = report.steps_per_job * report.step_ms.median / 1000
             report.beyond_training_s_per_job = report.extra_job_s.median - report.training_s_per_job
-            if "imports" in medians:
-                report.extra_job_share_of_imports = report.extra_job_s.median / medians["imports"]
+            report.extra_job_share_of_imports = extra_job_share(report.extra_job_s, medians)
     return report
 
 

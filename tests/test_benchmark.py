@@ -10,8 +10,14 @@ import torch
 
 from benchmarks.cli import main
 from benchmarks.epochs import prepare_epochs
-from benchmarks.jobs import compare_metrics, format_jobs_table, measure_jobs
-from benchmarks.report import interleaved, paired_speed_ratios, speed_ratios
+from benchmarks.jobs import (
+    JobsReport,
+    compare_metrics,
+    extra_job_share,
+    format_jobs_table,
+    measure_jobs,
+)
+from benchmarks.report import Spread, interleaved, paired_speed_ratios, speed_ratios
 from benchmarks.settings import (
     BARE_LIGHTNING,
     EPOCH_PATHS,
@@ -135,16 +141,13 @@ def test_jobs_suite_times_sweeps_and_a_job_keeps_its_metrics_wherever_it_runs(
     sweep = JobSweep(jobs=1, more_jobs=2, samples=200, epochs=1)
     step_workload = Workload(device="cpu", model="mlp", batch_size=64, samples=400)
 
-    report = measure_jobs(
-        sweep, ["imports", "sweeps"], 1, step_workload, StepWindow(3, 1), tmp_path
-    )
+    report = measure_jobs(sweep, ["sweeps"], 1, step_workload, StepWindow(3, 1), tmp_path)
 
     seconds = {probe.name: probe.seconds.median for probe in report.probes}
-    assert list(seconds) == ["imports", "sweep_1", "sweep_2"]
+    assert list(seconds) == ["sweep_1", "sweep_2"]
     assert min(seconds.values()) > 0
     assert report.extra_job_s.median == seconds["sweep_2"] - seconds["sweep_1"]
-    assert report.extra_job_share_of_imports == report.extra_job_s.median / seconds["imports"]
-    assert "of the imports probe's time" in format_jobs_table(report)
+    assert report.extra_job_share_of_imports is None  # no imports probe in this invocation
     # 200 examples, 20 % validation and 20 % test: 120 training examples, 2 batches of 64.
     assert report.steps_per_job == 2
     assert report.training_s_per_job == pytest.approx(2 * report.step_ms.median / 1000)
@@ -309,3 +312,13 @@ def test_paired_ratios_compare_the_paths_of_each_round() -> None:
     assert paired_speed_ratios(repeats, TRAINLAB) == {HAND_LOOP: 0.5}
     medians = {name: sorted(values)[1] for name, values in repeats.items()}
     assert speed_ratios(medians, TRAINLAB) == {HAND_LOOP: pytest.approx(4 / 3)}
+
+
+def test_an_extra_job_is_also_given_as_a_share_of_the_imports_time() -> None:
+    extra = Spread.of([0.5, 0.6, 0.7])
+    assert extra_job_share(extra, {"imports": 6.0, "sweep_2": 8.0}) == pytest.approx(0.1)
+    assert extra_job_share(extra, {"sweep_2": 8.0}) is None
+    report = JobsReport({}, extra_job_s=extra, steps_per_job=2, step_ms=Spread.of([1.0]))
+    report.training_s_per_job, report.beyond_training_s_per_job = 0.002, 0.598
+    report.extra_job_share_of_imports = 0.1
+    assert "an extra job costs 10.0% of the imports probe's time" in format_jobs_table(report)
