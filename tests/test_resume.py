@@ -21,7 +21,16 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from torch.utils.tensorboard import SummaryWriter
 
 from tests.conftest import built, compose_config, planned, train
-from tests.subprocess_runs import RERUN, TRAIN, record, run_script, scalars
+from tests.subprocess_runs import (
+    RERUN,
+    TRAIN,
+    StartedScript,
+    kill,
+    record,
+    run_script,
+    scalars,
+    start_script,
+)
 from trainlab.callbacks.run_checkpoint import RNG_STATES
 from trainlab.checkpoint_io import AtomicCheckpointIO
 from trainlab.errors import ConfigError
@@ -163,7 +172,9 @@ def test_resume_without_a_checkpoint_is_refused(tmp_path: Path) -> None:
         planned("logger=none", "resume=true", run_dir=tmp_path)
 
 
-def wait_for_training_past_epoch(run_dir: Path, epoch: int, process: subprocess.Popen) -> int:
+def wait_for_training_past_epoch(
+    run_dir: Path, epoch: int, process: subprocess.Popen[str] | StartedScript
+) -> int:
     """Block until last.ckpt of ``epoch`` exists and TensorBoard shows a later training step."""
     checkpoint = run_dir / "checkpoints" / "last.ckpt"
     events = None
@@ -190,16 +201,11 @@ def test_a_run_killed_mid_training_resumes_to_exactly_the_same_numbers(tmp_path:
     full, killed = tmp_path / "full", tmp_path / "killed"
     assert run_script(TRAIN, *RESUME_RUN, f"hydra.run.dir={full}").returncode == 0
 
-    process = subprocess.Popen(
-        [sys.executable, str(TRAIN), *RESUME_RUN, f"hydra.run.dir={killed}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = start_script(TRAIN, *RESUME_RUN, f"hydra.run.dir={killed}", log=tmp_path / "log")
     try:
         saved_step = wait_for_training_past_epoch(killed, 0, process)
     finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        kill(process)
     before = record(killed)
     assert before["status"] == "running"  # what kill -9 leaves behind
     shutil.copy(killed / "checkpoints" / "last.ckpt", tmp_path / "before-resume.ckpt")

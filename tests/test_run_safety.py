@@ -24,6 +24,7 @@ from tests.subprocess_runs import (
     run_cli_cases,
     run_script,
     scalars,
+    start_script,
 )
 from trainlab.run_record import write_record
 
@@ -77,22 +78,14 @@ def copy_of(run_dir: Path, where: Path, status: str | None = None) -> Path:
 
 def test_two_runs_racing_for_one_folder_leave_one_whole_run(tmp_path: Path) -> None:
     run_dir = tmp_path / "same"
-    racers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                str(TRAIN),
-                *FAST_OVERRIDES,
-                f"hydra.run.dir={run_dir}",
-                f"seed={seed}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+    logs = {seed: tmp_path / f"racer-{seed}.log" for seed in (1, 2)}
+    racers = {
+        seed: start_script(
+            TRAIN, *FAST_OVERRIDES, f"hydra.run.dir={run_dir}", f"seed={seed}", log=log
         )
-        for seed in (1, 2)
-    ]
-    outputs = [(racer.wait(timeout=300), racer.stderr.read()) for racer in racers]
+        for seed, log in logs.items()
+    }
+    outputs = [(racer.wait(timeout=300), logs[seed].read_text()) for seed, racer in racers.items()]
     codes = sorted(code for code, _ in outputs)
     assert codes == [0, 2], outputs
     loser = next(err for code, err in outputs if code == 2)
