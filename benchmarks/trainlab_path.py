@@ -19,7 +19,7 @@ from benchmarks.runs import EpochRun, StepRun
 from benchmarks.settings import StepWindow
 from benchmarks.workload import TrainingParts, plan_run
 from trainlab.build import RunParts, build
-from trainlab.execute import close_event_files
+from trainlab.tensorboard_logger import close_event_files
 
 
 def steps_overrides(
@@ -65,7 +65,7 @@ def train_trainlab_steps(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         run.trainer.fit(run.module, datamodule=run.datamodule)
-    close_event_files(run.trainer)
+    close_event_files(run.trainer.loggers)
     return StepRun(run.module.model, timer.clock.seconds, float(timer.last_loss))
 
 
@@ -80,6 +80,6 @@ def train_trainlab_epochs(cfg: DictConfig, parts: TrainingParts, run_dir: Path) 
         run.trainer.fit(run.module, datamodule=run.datamodule)
         # Its event file is closed when the run ends; Lightning closes the other paths' at the
         # fit's end, inside the clock.
-        close_event_files(run.trainer)
+        close_event_files(run.trainer.loggers)
         clock.stop()
     return EpochRun(run.module.model, clock)

@@ -6,12 +6,11 @@ Hydra before it reads its command line; most of the suite's process starts are t
 Here each script runs in a process of its own, forked from one multiprocessing *forkserver*
 per test worker that imported those libraries once: a real, separate OS process with its own
 pid, working folder, file descriptors, exit code and signals, running the script file as
-``python script args`` would (``runpy``, ``__main__``, ``sys.argv``), with the interpreter's
-exit (threading's exit hooks, non-daemon threads joined, ``atexit``) done as Python does it. trainlab's
-own modules are not preloaded: each process imports them itself. What is not the same as a
-fresh interpreter: the libraries are imported before the script starts, so tests that check
-*what* a process imports use :func:`tests.subprocess_runs.run_script` with
-``fresh_interpreter=True``.
+``python script args`` would (``runpy``, ``__main__``, ``sys.argv``), and exiting as Python
+does (threading's exit hooks, non-daemon threads joined, ``atexit``). trainlab's own modules
+are not preloaded: each process imports them itself. What is not the same as a fresh
+interpreter: the libraries are imported before the script starts, so tests that check *what* a
+process imports use :func:`tests.subprocess_runs.run_script` with ``fresh_interpreter=True``.
 """
 
 from __future__ import annotations
@@ -53,7 +52,13 @@ def forkserver() -> ForkServerContext:
 
 
 def start(
-    script: Path, args: list[str], stdout: Path, stderr: Path, cwd: Path | None, new_session: bool
+    script: Path,
+    args: list[str],
+    *,
+    stdout: Path,
+    stderr: Path,
+    cwd: Path | None = None,
+    new_session: bool = False,
 ) -> multiprocessing.process.BaseProcess:
     """Start ``python script args`` forked from the preloaded interpreter; stdout and stderr go
     to those files (the same path: one stream); ``new_session`` makes it a process group."""
@@ -113,7 +118,9 @@ def _redirect(stdout: str, stderr: str) -> None:
     os.dup2(err, 2)
     for fd in {out, err}:
         os.close(fd)
-    sys.stdout = open(1, "w", closefd=False, encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
+    sys.stdout = open(  # noqa: SIM115
+        1, "w", closefd=False, encoding="utf-8", errors="backslashreplace"
+    )
     sys.stderr = open(  # noqa: SIM115
         2, "w", buffering=1, closefd=False, encoding="utf-8", errors="backslashreplace"
     )

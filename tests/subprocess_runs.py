@@ -46,7 +46,9 @@ def run_script(
         )
     with tempfile.TemporaryDirectory() as folder:
         stdout, stderr = Path(folder) / "stdout", Path(folder) / "stderr"
-        process = preloaded_interpreter.start(script, list(args), stdout, stderr, cwd, False)
+        process = preloaded_interpreter.start(
+            script, list(args), stdout=stdout, stderr=stderr, cwd=cwd
+        )
         process.join(timeout)
         if process.exitcode is None:
             process.kill()
@@ -186,7 +188,9 @@ def start_script(script: Path, *args: str, log: Path) -> StartedScript:
     process group (``os.killpg(p.pid, ...)`` stops it with every process it starts), its output
     going to the file ``log``.
     """
-    return StartedScript(preloaded_interpreter.start(script, list(args), log, log, None, True))
+    return StartedScript(
+        preloaded_interpreter.start(script, list(args), stdout=log, stderr=log, new_session=True)
+    )
 
 
 def wait_for(process: StartedScript, condition: Callable[[], bool], what: str) -> None:

@@ -22,7 +22,7 @@ from trainlab.ranks import slurm_requeued
 from trainlab.run_dir import sole_writer
 from trainlab.run_record import Progress, RunRecord
 from trainlab.summary import final_metrics, progress, write_summary
-from trainlab.tensorboard_logger import RunTensorBoardLogger
+from trainlab.tensorboard_logger import close_event_files
 
 
 def execute(plan: RunPlan) -> Outcome:
@@ -39,7 +39,7 @@ def execute(plan: RunPlan) -> Outcome:
             try:
                 return fit_and_test(plan, parts)
             finally:
-                close_event_files(parts.trainer)
+                close_event_files(parts.trainer.loggers)
     except ConfigError as error:  # the folder is taken, or Lightning refused a Trainer argument
         return Outcome(Ending.BAD_INPUT, plan.run_dir, error=error)
 
@@ -81,13 +81,6 @@ def fit_and_test(plan: RunPlan, parts: RunParts) -> Outcome:
     return _recorded(
         record, Outcome(Ending.COMPLETED, plan.run_dir, metrics), progress(trainer, metrics)
     )
-
-
-def close_event_files(trainer: L.Trainer) -> None:
-    """Close the run's TensorBoard event file, kept open by its logger from fit to the end."""
-    for logger in trainer.loggers:
-        if isinstance(logger, RunTensorBoardLogger):
-            logger.close()
 
 
 def _recorded(record: RunRecord, outcome: Outcome, reached: Progress) -> Outcome:

@@ -69,17 +69,19 @@ LOGGER_NAMES: dict[type[Logger], str] = {
 }
 
 
+def _by_class(table: dict[type[Logger], Any], logger: Logger, default: Any) -> Any:
+    """``table``'s entry for ``logger``'s class or nearest listed base class, else ``default``."""
+    return next((table[cls] for cls in type(logger).__mro__ if cls in table), default)
+
+
 def logger_name(logger: Logger) -> str:
     """The registry name of ``logger`` (``tensorboard``, ``csv``, ``mlflow``), else its class."""
-    return next(
-        (LOGGER_NAMES[cls] for cls in type(logger).__mro__ if cls in LOGGER_NAMES),
-        type(logger).__name__,
-    )
+    return _by_class(LOGGER_NAMES, logger, type(logger).__name__)
 
 
 def rich_writes(logger: Logger) -> dict[str, Callable[..., None]]:
     """What ``logger`` takes besides metrics and hyperparameters (a subclass takes its base's)."""
-    return next((RICH_WRITES[cls] for cls in type(logger).__mro__ if cls in RICH_WRITES), {})
+    return _by_class(RICH_WRITES, logger, {})
 
 
 _WRITERS: weakref.WeakKeyDictionary[L.Trainer, LogWriter] = weakref.WeakKeyDictionary()

@@ -10,7 +10,9 @@ the test scalars. One writer per run leaves one file per process and nothing to 
 
 from __future__ import annotations
 
-from lightning.pytorch.loggers import TensorBoardLogger
+from collections.abc import Iterable
+
+from lightning.pytorch.loggers import Logger, TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_only
 
 
@@ -29,3 +31,10 @@ class RunTensorBoardLogger(TensorBoardLogger):
         """Flush and close the run's event file (a later write would open a new one)."""
         if self._experiment is not None:
             self._experiment.close()
+
+
+def close_event_files(loggers: Iterable[Logger]) -> None:
+    """At a run's end: close the event file of each :class:`RunTensorBoardLogger` in ``loggers``."""
+    for logger in loggers:
+        if isinstance(logger, RunTensorBoardLogger):
+            logger.close()

@@ -18,8 +18,9 @@ def route_library_logs() -> None:
     ``lightning.pytorch`` and ``lightning.fabric`` install their own console handler when
     imported; imported after Hydra set up logging they also propagate to the root logger (every
     message would print twice), imported before it (a user's module that imports Lightning,
-    an embedding program) they do not, and ``train.log`` would miss them. TensorBoard's reader (a sweep's closing comparison reads every job's event files) logs each
-    file it moves on to at INFO, which Hydra's console would show.
+    an embedding program) they do not, and ``train.log`` would miss them. TensorBoard's reader
+    (a sweep's closing comparison reads every job's event files) logs each file it moves on to
+    at INFO, which Hydra's console would show.
     """
     for name in ("lightning", "lightning.pytorch", "lightning.fabric"):
         library_logger = logging.getLogger(name)
