@@ -1,14 +1,18 @@
-"""A sweep job's config is composed once, when planned, and its launch gets that config."""
+"""A sweep composes each choice of its config groups once, and every job's config is the one
+Hydra itself would compose for it."""
 
 from __future__ import annotations
 
 import pickle
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hydra import initialize_config_dir
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import ConfigCompositionException
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
@@ -62,17 +66,94 @@ def test_a_planned_job_is_launched_with_the_config_composed_for_its_plan(
     )
 
 
-def test_other_overrides_and_a_second_launch_are_composed_anew(
+def hydras_own(loader: ConfigLoaderImpl, master: DictConfig, overrides: list[str]) -> Any:
+    """What Hydra's own loader composes for a job: its config and flags, or its error."""
+    try:
+        config = loader.load_sweep_config(master, overrides)
+    except ConfigCompositionException as error:
+        return f"{error}; caused by {error.__cause__!r}"
+    return described(config)
+
+
+def described(config: DictConfig) -> tuple[Any, ...]:
+    return (
+        OmegaConf.to_container(config),
+        OmegaConf.is_struct(config),
+        OmegaConf.is_readonly(config.hydra),
+        OmegaConf.is_struct(config.hydra),
+    )
+
+
+def ours(once: ComposedOnce, master: DictConfig, overrides: list[str]) -> Any:
+    try:
+        config = once.load_sweep_config(master, overrides)
+    except ConfigCompositionException as error:
+        return f"{error}; caused by {error.__cause__!r}"
+    return described(config)
+
+
+JOBS = [
+    ["seed=1"],
+    ["seed=2"],
+    ["seed=2"],
+    ["optimizer=adam", "seed=1", "optimizer.lr=0.01"],
+    ["optimizer.lr=0.02", "seed=2", "optimizer=adam"],
+    ["optimizer=sgd", "optimizer.momentum=0.9", "seed=1"],
+    ["data=binary", "loss=bce_with_logits", "activation=tanh", "seed=3"],
+    ["+extra=1", "seed=1"],  # not plain: composed whole
+    ["trainer.max_epochs=2", "~logger", "seed=1"],
+    ["seed=abc"],  # a value that does not fit its field
+    ["sede=1"],  # a key that is not in the config
+    ["optimizer=nope", "seed=1"],  # a group option that does not exist
+    ["optimizer=adam", "seed=abc"],
+]
+
+
+def test_every_job_is_the_config_hydra_composes_for_it(hydra_loader: ConfigLoaderImpl) -> None:
+    master = sweep_config(hydra_loader)
+    once = ComposedOnce(hydra_loader)
+    for overrides in JOBS:
+        assert ours(once, master, overrides) == hydras_own(hydra_loader, master, overrides), (
+            overrides
+        )
+
+
+def test_jobs_that_differ_only_in_values_share_one_composition_of_their_groups(
     hydra_loader: ConfigLoaderImpl,
 ) -> None:
     master = sweep_config(hydra_loader)
     once = ComposedOnce(hydra_loader)
-    once.load_sweep_config(master, ["seed=1"])
-    once.load_sweep_config(master, ["seed=1"])
+    for seed in range(4):
+        for lr in (0.1, 0.01):
+            job = once.load_sweep_config(
+                master, ["optimizer=adam", f"seed={seed}", f"optimizer.lr={lr}"]
+            )
+            assert (job.seed, job.optimizer.lr, job.optimizer.name) == (seed, lr, "adam")
+            assert job.hydra.job.override_dirname == f"optimizer.lr={lr},optimizer=adam,seed={seed}"
     assert CountingLoader.composed == 1
-    assert once.load_sweep_config(master, ["seed=1"]).seed == 1  # taken: composed again
-    assert once.load_sweep_config(master, ["seed=2"]).seed == 2
-    assert CountingLoader.composed == 3
+    once.load_sweep_config(master, ["optimizer=sgd", "seed=0"])
+    once.load_sweep_config(master, ["optimizer=sgd", "seed=1"])
+    assert CountingLoader.composed == 2
+
+
+def test_a_group_on_the_sweeps_own_search_path_is_a_group(
+    hydra_loader: ConfigLoaderImpl, tmp_path: Path
+) -> None:
+    (tmp_path / "extra").mkdir()
+    for option, epochs in (("short", 1), ("long", 30)):
+        (tmp_path / "extra" / f"{option}.yaml").write_text(
+            f"# @package _global_\ntrainer:\n  max_epochs: {epochs}\n"
+        )
+    master = hydra_loader.load_configuration(
+        "train", ["seed=0", f"hydra.searchpath=[file://{tmp_path}]"], run_mode=RunMode.MULTIRUN
+    )
+    once = ComposedOnce(hydra_loader)
+    # `extra` is a group only there: Hydra refuses it as a choice outside the defaults list,
+    # where a value of that name would be refused with another message.
+    for overrides in (["extra=long", "seed=4"], ["+extra=long", "seed=4"], ["seed=5"]):
+        assert ours(once, master, overrides) == hydras_own(hydra_loader, master, overrides)
+    assert "No match in the defaults list" in ours(once, master, ["extra=long", "seed=4"])
+    assert once.load_sweep_config(master, ["+extra=long", "seed=4"]).trainer.max_epochs == 30
 
 
 def test_a_loader_sent_to_another_process_leaves_its_configs_behind(
