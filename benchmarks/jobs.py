@@ -15,7 +15,10 @@ interleaved over the repeats:
 An extra job costs ``(sweep_M - sweep_N) / (M - N)``, paired within each repeat. Beside it: the
 job's training steps (``global_step`` in its ``run.json``) times trainlab's steady per-step time
 on the same model and batch, measured in this process by the steps suite; the rest is what a
-job costs beyond its own steps. Every job's final metrics must be identical wherever its seed
+job costs beyond its own steps. The same cost is also read inside the large sweep, free of the
+two processes' start-up times (which spread by seconds on a shared machine): the spacing of its
+jobs' ends (``ended_at`` in their records), first to last, per job. That spacing leaves out the
+composition of each job before the first one starts. Every job's final metrics must be identical wherever its seed
 ran (alone or early in the small sweep, later in the large one, in every repeat): a cut that
 leaks state between the jobs of one process shows up here.
 """
@@ -31,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +147,8 @@ class JobsReport:
     probes: list[ProbeResult] = field(default_factory=list)
     # Per extra job in a sweep, and its parts (None when the sweeps were not run).
     extra_job_s: Spread | None = None
+    # Inside each large sweep: (last job's end - first job's end) / (jobs - 1).
+    job_spacing_s: Spread | None = None
     steps_per_job: int | None = None
     step_ms: Spread | None = None
     training_s_per_job: float | None = None
@@ -198,6 +204,9 @@ def measure_jobs(
             ]
             report.extra_job_s = Spread.of(extra)
             records = job_records(root, sweep, groups)
+            report.job_spacing_s = Spread.of(
+                [job_spacing(path) for path in sorted(root.glob(f"{large}-*"))]
+            )
             report.metrics_compared, report.metrics_mismatches = compare_metrics(records)
             report.steps_per_job = max(
                 r["global_step"] for runs in records.values() for r in runs.values()
@@ -223,6 +232,15 @@ def job_records(
             where = str(path.parent.relative_to(root))
             records.setdefault(int(record["seed"]), {})[where] = record
     return records
+
+
+def job_spacing(sweep_dir: Path) -> float:
+    """Seconds between consecutive job ends in ``sweep_dir``: first to last end, per job."""
+    ends = sorted(
+        datetime.fromisoformat(json.loads(path.read_text())["ended_at"])
+        for path in sweep_dir.glob("*/run.json")
+    )
+    return (ends[-1] - ends[0]).total_seconds() / (len(ends) - 1)
 
 
 def compare_metrics(
@@ -266,6 +284,10 @@ def format_jobs_table(report: JobsReport) -> str:
             f"{report.steps_per_job} training steps at {report.step_ms.median:.3f} ms: "
             f"{report.training_s_per_job:.3f} s; beyond them: "
             f"{report.beyond_training_s_per_job:.3f} s"
+        )
+        lines.append(
+            f"jobs end every {report.job_spacing_s.text(3)} s inside the sweep of "
+            f"{report.sweep['more_jobs']} (no process start-up in it)"
         )
         if report.extra_job_share_of_imports is not None:
             share = 100 * report.extra_job_share_of_imports

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -159,6 +160,9 @@ def test_jobs_suite_times_sweeps_and_a_job_keeps_its_metrics_wherever_it_runs(
     assert report.metrics_mismatches == []
     alone = record(next((tmp_path / "sweep_1-0").glob("*seed=1*")))
     second = record(next((tmp_path / "sweep_2-0").glob("*seed=1*")))
+    first = record(next((tmp_path / "sweep_2-0").glob("*seed=0*")))
+    spacing = datetime.fromisoformat(second["ended_at"]) - datetime.fromisoformat(first["ended_at"])
+    assert report.job_spacing_s.median == spacing.total_seconds() > 0
     assert alone["status"] == second["status"] == "completed"
     assert "test/acc" in alone["final_metrics"]
     assert second["final_metrics"] == alone["final_metrics"]
@@ -318,7 +322,15 @@ def test_an_extra_job_is_also_given_as_a_share_of_the_imports_time() -> None:
     extra = Spread.of([0.5, 0.6, 0.7])
     assert extra_job_share(extra, {"imports": 6.0, "sweep_2": 8.0}) == pytest.approx(0.1)
     assert extra_job_share(extra, {"sweep_2": 8.0}) is None
-    report = JobsReport({}, extra_job_s=extra, steps_per_job=2, step_ms=Spread.of([1.0]))
+    report = JobsReport(
+        {"more_jobs": 12},
+        extra_job_s=extra,
+        job_spacing_s=Spread.of([0.25]),
+        steps_per_job=2,
+        step_ms=Spread.of([1.0]),
+    )
     report.training_s_per_job, report.beyond_training_s_per_job = 0.002, 0.598
     report.extra_job_share_of_imports = 0.1
-    assert "an extra job costs 10.0% of the imports probe's time" in format_jobs_table(report)
+    table = format_jobs_table(report)
+    assert "an extra job costs 10.0% of the imports probe's time" in table
+    assert "jobs end every 0.250 (0.250–0.250) s inside the sweep of 12" in table
