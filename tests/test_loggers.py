@@ -9,7 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
+from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import OmegaConf
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
 from tests.conftest import compose_config, train
 from tests.subprocess_runs import record, scalars
@@ -18,6 +22,7 @@ from trainlab.csv_metrics import metrics_file, read_curves, read_rows
 from trainlab.errors import ConfigError
 from trainlab.loggers import LOGGERS
 from trainlab.plan import logger_choices
+from trainlab.tensorboard_logger import RunTensorBoardLogger
 
 
 def test_many_is_tensorboard_and_csv_at_once() -> None:
@@ -122,3 +127,36 @@ def test_a_run_logged_to_csv_alone_is_compared_from_its_record_and_csv(tmp_path:
     assert run.status == "completed"
     assert run.curves == read_curves(original) and len(run.curves["train/loss_step"]) == 4
     assert run.final_metrics == record(original)["final_metrics"]
+
+
+def test_one_logging_call_is_one_event_read_back_as_lightnings_scalars(tmp_path: Path) -> None:
+    metrics = {"train/loss_step": torch.tensor(0.25), "train/lr": 0.1, "grad_norm/total": 3}
+    written = {}
+    for name, cls in (("ours", RunTensorBoardLogger), ("lightnings", TensorBoardLogger)):
+        logger = cls(tmp_path / name, name="", version="")
+        logger.log_metrics(metrics, step=7)
+        logger.log_metrics({"val/loss": torch.tensor(1.5)}, step=9)
+        logger.experiment.close()
+        [event_file] = (tmp_path / name).glob("events.out.tfevents.*")
+        events = [e for e in EventFileLoader(str(event_file)).Load() if e.HasField("summary")]
+        read = EventAccumulator(str(tmp_path / name))
+        read.Reload()
+        written[name] = (
+            len(events),
+            {tag: [(s.step, s.value) for s in read.Scalars(tag)] for tag in read.Tags()["scalars"]},
+        )
+    assert written["ours"][0] == 2  # one event a call
+    assert written["lightnings"][0] == 4  # one event a scalar
+    assert (
+        written["ours"][1]
+        == written["lightnings"][1]
+        == {
+            "train/loss_step": [(7, 0.25)],
+            "train/lr": [(7, pytest.approx(0.1))],
+            "grad_norm/total": [(7, 3.0)],
+            "val/loss": [(9, 1.5)],
+        }
+    )
+    logger = RunTensorBoardLogger(tmp_path / "bad", name="", version="")
+    with pytest.raises(ValueError, match="not all scalars"):
+        logger.log_metrics({"text": "abc"}, step=0)
