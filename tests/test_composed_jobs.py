@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hydra import initialize_config_dir
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
+from hydra.core.config_loader import ConfigLoader
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import ConfigCompositionException
 from hydra.types import RunMode
@@ -66,30 +67,18 @@ def test_a_planned_job_is_launched_with_the_config_composed_for_its_plan(
     )
 
 
-def hydras_own(loader: ConfigLoaderImpl, master: DictConfig, overrides: list[str]) -> Any:
-    """What Hydra's own loader composes for a job: its config and flags, or its error."""
+def composed_by(loader: ConfigLoader, master: DictConfig, overrides: list[str]) -> Any:
+    """What ``loader`` composes for a job: its config and flags, or its error."""
     try:
         config = loader.load_sweep_config(master, overrides)
     except ConfigCompositionException as error:
         return f"{error}; caused by {error.__cause__!r}"
-    return described(config)
-
-
-def described(config: DictConfig) -> tuple[Any, ...]:
     return (
         OmegaConf.to_container(config),
         OmegaConf.is_struct(config),
         OmegaConf.is_readonly(config.hydra),
         OmegaConf.is_struct(config.hydra),
     )
-
-
-def ours(once: ComposedOnce, master: DictConfig, overrides: list[str]) -> Any:
-    try:
-        config = once.load_sweep_config(master, overrides)
-    except ConfigCompositionException as error:
-        return f"{error}; caused by {error.__cause__!r}"
-    return described(config)
 
 
 JOBS = [
@@ -113,9 +102,9 @@ def test_every_job_is_the_config_hydra_composes_for_it(hydra_loader: ConfigLoade
     master = sweep_config(hydra_loader)
     once = ComposedOnce(hydra_loader)
     for overrides in JOBS:
-        assert ours(once, master, overrides) == hydras_own(hydra_loader, master, overrides), (
-            overrides
-        )
+        assert composed_by(once, master, overrides) == composed_by(
+            hydra_loader, master, overrides
+        ), overrides
 
 
 def test_jobs_that_differ_only_in_values_share_one_composition_of_their_groups(
@@ -151,8 +140,8 @@ def test_a_group_on_the_sweeps_own_search_path_is_a_group(
     # `extra` is a group only there: Hydra refuses it as a choice outside the defaults list,
     # where a value of that name would be refused with another message.
     for overrides in (["extra=long", "seed=4"], ["+extra=long", "seed=4"], ["seed=5"]):
-        assert ours(once, master, overrides) == hydras_own(hydra_loader, master, overrides)
-    assert "No match in the defaults list" in ours(once, master, ["extra=long", "seed=4"])
+        assert composed_by(once, master, overrides) == composed_by(hydra_loader, master, overrides)
+    assert "No match in the defaults list" in composed_by(once, master, ["extra=long", "seed=4"])
     assert once.load_sweep_config(master, ["+extra=long", "seed=4"]).trainer.max_epochs == 30
 
 
