@@ -6,8 +6,9 @@ also compose every job first (to write the sweep's plan and refuse a job that do
 before anything runs). In a sweep over seeds or learning rates the jobs differ only in values
 (``seed=3``, ``optimizer.lr=0.1``), which Hydra applies after composing the groups; so this loader
 composes each choice of groups once, through Hydra, and sets each job's values on a copy with
-Hydra's own override functions, as Hydra's composition ends. Tests compare every job's config
-with Hydra's own composition of it.
+Hydra's own override functions, as Hydra's composition ends. Those are Hydra 1.3's internals
+(``ConfigLoaderImpl._apply_overrides_to_config``, ``get_overrides_dirname``), so the tests
+compare every job's config, flags and errors with Hydra's own composition of it.
 """
 
 from __future__ import annotations
