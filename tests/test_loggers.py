@@ -157,6 +157,14 @@ def test_one_logging_call_is_one_event_read_back_as_lightnings_scalars(tmp_path:
             "val/loss": [(9, 1.5)],
         }
     )
+    # A dict value goes to Lightning's own method (add_scalars: a folder per key), prefixed once.
+    grouped = RunTensorBoardLogger(tmp_path / "grouped", name="", version="", prefix="fit")
+    grouped.log_metrics({"loss": {"train": 1.0, "val": 2.0}}, step=3)
+    grouped.experiment.close()
+    assert sorted(p.name for p in (tmp_path / "grouped").iterdir() if p.is_dir()) == [
+        "fit-loss_train",
+        "fit-loss_val",
+    ]
     logger = RunTensorBoardLogger(tmp_path / "bad", name="", version="")
     with pytest.raises(ValueError, match="not all scalars"):
         logger.log_metrics({"text": "abc"}, step=0)

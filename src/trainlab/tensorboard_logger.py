@@ -31,10 +31,10 @@ class RunTensorBoardLogger(TensorBoardLogger):
 
     @rank_zero_only
     def log_metrics(self, metrics: Mapping[str, float | Tensor], step: int | None = None) -> None:
-        metrics = _add_prefix(metrics, self._prefix, self.LOGGER_JOIN_CHAR)
         if any(isinstance(value, dict) for value in metrics.values()):
             super().log_metrics(metrics, step)  # add_scalars: one event file per key
             return
+        metrics = _add_prefix(metrics, self._prefix, self.LOGGER_JOIN_CHAR)
         try:
             values = [
                 scalar(tag, value.item() if isinstance(value, Tensor) else value).value[0]
