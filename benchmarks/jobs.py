@@ -18,9 +18,9 @@ on the same model and batch, measured in this process by the steps suite; the re
 job costs beyond its own steps. The same cost is also read inside the large sweep, free of the
 two processes' start-up times (which spread by seconds on a shared machine): the spacing of its
 jobs' ends (``ended_at`` in their records), first to last, per job. That spacing leaves out the
-composition of each job before the first one starts. Every job's final metrics must be identical wherever its seed
-ran (alone or early in the small sweep, later in the large one, in every repeat): a cut that
-leaks state between the jobs of one process shows up here.
+composition of each job before the first one starts. Every job's final metrics must be
+identical wherever its seed ran (alone or early in the small sweep, later in the large one, in
+every repeat): a cut that leaks state between the jobs of one process shows up here.
 """
 
 from __future__ import annotations
